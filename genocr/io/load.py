@@ -1,0 +1,273 @@
+"""Turn files, folders, globs, stdin, bytes and in-memory images into RGB pages.
+
+Everything that can go wrong with an input is reported as one :class:`InputError` line
+naming the source, so the CLI never shows a PIL or PDFium traceback.
+"""
+from __future__ import annotations
+
+import functools
+import glob
+import io
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from genocr.errors import InputError, OptionError
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
+SOURCE_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+PDF_MAGIC = b"%PDF"
+IN_MEMORY = "<image>"
+MAX_PAGE_NUMBER = 100_000  # keeps a typo like "1-99999999" from building a huge list
+
+_RANGE_PART = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_DIGITS = re.compile(r"([0-9]+)")
+
+Source = str | os.PathLike | bytes | Image.Image
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page or frame, ready for a model."""
+
+    image: Image.Image  # RGB, EXIF orientation applied
+    source: str  # the path as given, "-" for stdin, "<image>" for in-memory input
+    number: int  # 1-based page/frame number within its source
+
+
+def parse_page_range(spec: str | None) -> list[int] | None:
+    """Parse "1-3,5" into sorted unique page numbers; None or "" selects every page."""
+    if spec is None or not spec.strip():
+        return None
+    numbers: set[int] = set()
+    for part in (p.strip() for p in spec.split(",")):
+        match = _RANGE_PART.fullmatch(part)
+        if not match:
+            raise OptionError(f"page range {spec!r}: {part!r} is not a page number or a range like 2-5")
+        first, last = int(match[1]), int(match[2] or match[1])
+        if first < 1:
+            raise OptionError(f"page range {spec!r}: pages are numbered from 1")
+        if last < first:
+            raise OptionError(f"page range {spec!r}: {part!r} runs backwards")
+        if last > MAX_PAGE_NUMBER:
+            raise OptionError(f"page range {spec!r}: page {last} is beyond {MAX_PAGE_NUMBER}")
+        numbers.update(range(first, last + 1))
+    return sorted(numbers)
+
+
+def _natural_key(text: str) -> list[str | int]:
+    """Sort "page2" before "page10", as people number scans."""
+    return [int(t) if t.isdigit() else t.lower() for t in _DIGITS.split(text)]
+
+
+def expand_sources(args: Sequence[str]) -> list[str]:
+    """Expand CLI arguments (files, folders, globs, "-") into the list of sources to read."""
+    sources: list[str] = []
+    for arg in args:
+        if arg == "-" or os.path.isfile(arg):
+            found = [arg]
+        elif os.path.isdir(arg):
+            found = [
+                os.path.join(arg, entry.name)
+                for entry in os.scandir(arg)
+                if entry.is_file() and os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES
+            ]
+            if not found:
+                raise InputError(f"{arg}: the folder has no image or PDF files")
+        elif _GLOB_CHARS.search(arg):
+            found = [match for match in glob.glob(arg, recursive=True) if os.path.isfile(match)]
+            if not found:
+                raise InputError(f"{arg}: no files match the pattern")
+        else:
+            raise InputError(f"{arg}: no such file or folder")
+        sources.extend(sorted(found, key=_natural_key))
+    return sources
+
+
+@functools.lru_cache(maxsize=1)
+def _read_stream(stream: BinaryIO) -> bytes:
+    """Stdin can be read only once; cache it so count_pages("-") and load_pages("-") agree."""
+    return stream.read()
+
+
+def _resolve(source: Source) -> tuple[str, bytes | str | Image.Image]:
+    """Return the display name and the payload: bytes, a file path or a PIL image."""
+    if isinstance(source, Image.Image):
+        return IN_MEMORY, source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if not data:
+            raise InputError(f"{IN_MEMORY}: the input is empty")
+        return IN_MEMORY, data
+    name = os.fspath(source)
+    if name == "-":
+        data = _read_stream(sys.stdin.buffer)
+        if not data:
+            raise InputError("-: standard input is empty")
+        return name, data
+    if not os.path.exists(name):
+        raise InputError(f"{name}: no such file")
+    if os.path.isdir(name):
+        raise InputError(f"{name}: is a folder, not a file")
+    if os.path.getsize(name) == 0:
+        raise InputError(f"{name}: the file is empty")
+    return name, name
+
+
+def _is_pdf(payload: bytes | str) -> bool:
+    if isinstance(payload, bytes):
+        return payload.startswith(PDF_MAGIC)
+    try:
+        with open(payload, "rb") as file:
+            return file.read(len(PDF_MAGIC)) == PDF_MAGIC
+    except OSError as error:
+        raise InputError(f"{payload}: cannot read the file ({_one_line(error.strerror or error)})") from error
+
+
+def _one_line(detail: object) -> str:
+    return " ".join(str(detail).split())
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _select(pages: str | Sequence[int] | None, count: int, name: str, has: str) -> list[int]:
+    """Resolve a page selection against the source's page count; `has` reads "the PDF has 3 pages"."""
+    numbers = parse_page_range(pages) if isinstance(pages, str) else pages
+    if numbers is None:
+        return list(range(1, count + 1))
+    for number in numbers:
+        if not 1 <= number <= count:
+            raise InputError(f"{name}: page {number} is out of range ({has})")
+    return list(numbers)
+
+
+_PDF_ERRORS = {
+    pdfium_raw.FPDF_ERR_SUCCESS: "the PDF has no pages",  # PDFium opens it but reports 0 pages
+    pdfium_raw.FPDF_ERR_PASSWORD: "the PDF is password-protected",
+    pdfium_raw.FPDF_ERR_FORMAT: "not a readable PDF (damaged or not a PDF)",
+}
+
+
+def _open_pdf(payload: bytes | str, name: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(payload)
+    except pdfium.PdfiumError as error:
+        reason = _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")
+        raise InputError(f"{name}: {reason}") from error
+
+
+def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int) -> list[Page]:
+    pdf = _open_pdf(payload, name)
+    try:
+        count = len(pdf)
+        numbers = _select(pages, count, name, f"the PDF has {_plural(count, 'page')}")
+        return [Page(_render(pdf, number, name, dpi), name, number) for number in numbers]
+    finally:
+        pdf.close()
+
+
+def _render(pdf: pdfium.PdfDocument, number: int, name: str, dpi: int) -> Image.Image:
+    """Render one page; refuse sizes PIL would call a decompression bomb before allocating them."""
+    scale = dpi / 72  # PDF units are 1/72 inch
+    try:
+        page = pdf[number - 1]
+        width, height = (round(side * scale) for side in page.get_size())
+        if Image.MAX_IMAGE_PIXELS and width * height > 2 * Image.MAX_IMAGE_PIXELS:
+            raise InputError(f"{name}: page {number} would be {width}x{height} pixels at {dpi} dpi; use a lower dpi")
+        return page.render(scale=scale).to_pil()
+    except pdfium.PdfiumError as error:
+        raise InputError(f"{name}: page {number} cannot be rendered ({_one_line(error)})") from error
+
+
+def _image_error(name: str, error: Exception) -> InputError:
+    if isinstance(error, Image.DecompressionBombError):
+        return InputError(f"{name}: the image is too large to load safely ({_one_line(error)})")
+    if isinstance(error, UnidentifiedImageError):
+        detail = "cannot identify image file"  # PIL's own message repeats the path or a BytesIO repr
+    else:
+        detail = _one_line(error) or type(error).__name__
+    return InputError(f"{name}: not a readable image ({detail})")
+
+
+def _open_image(payload: bytes | str, name: str) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(payload) if isinstance(payload, bytes) else payload)
+    except Exception as error:  # PIL raises many types for corrupt files
+        raise _image_error(name, error) from error
+
+
+def _frame_count(image: Image.Image, name: str) -> int:
+    try:
+        return getattr(image, "n_frames", 1)
+    except Exception as error:  # TIFF counts frames by walking them
+        raise _image_error(name, error) from error
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Models expect RGB: transparency becomes white paper and 16-bit scans are scaled, not clipped."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;"):
+        image = image.convert("F")
+        scale = 255 / 65535 if image.getextrema()[1] > 255 else 1
+        image = image.point(lambda value: value * scale).convert("L")
+    if "A" in image.getbands() or "transparency" in image.info:
+        paper = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(paper, image.convert("RGBA")).convert("RGB")
+    return image.convert("RGB")
+
+
+def _frame(image: Image.Image, number: int, name: str) -> Image.Image:
+    try:
+        if image.tell() != number - 1:
+            image.seek(number - 1)
+        image.load()  # decodes now, so truncated or corrupt data fails here and not in a model
+        return _to_rgb(ImageOps.exif_transpose(image))
+    except Exception as error:
+        raise _image_error(name, error) from error
+
+
+def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | None) -> list[Page]:
+    count = _frame_count(image, name)
+    numbers = _select(pages, count, name, f"the image has {_plural(count, 'frame')}")
+    return [Page(_frame(image, number, name), name, number) for number in numbers]
+
+
+def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> list[Page]:
+    """Load the selected 1-based pages (PDF pages or image frames) of one source as RGB pages."""
+    if dpi < 1:
+        raise OptionError(f"dpi must be a positive number, not {dpi}")
+    name, payload = _resolve(source)
+    if isinstance(payload, Image.Image):
+        start = payload.tell()
+        try:
+            return _image_pages(payload, name, pages)
+        finally:
+            payload.seek(start)  # leave the caller's image on the frame it was on
+    if _is_pdf(payload):
+        return _pdf_pages(payload, name, pages, dpi)
+    with _open_image(payload, name) as image:
+        return _image_pages(image, name, pages)
+
+
+def count_pages(source: Source) -> int:
+    """Count pages or frames without rendering or decoding them, e.g. for a progress bar."""
+    name, payload = _resolve(source)
+    if isinstance(payload, Image.Image):
+        return _frame_count(payload, name)
+    if _is_pdf(payload):
+        pdf = _open_pdf(payload, name)
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    with _open_image(payload, name) as image:
+        return _frame_count(image, name)

@@ -1,0 +1,74 @@
+"""The one small interface every OCR model family implements.
+
+A family turns views (images) and a :class:`~genocr.tasks.Query` into model inputs; the
+shared decoder (``genocr.predict.decode``) does the rest, so real GOT-OCR2.0 and Qwen2-VL
+checkpoints and genocr's own models run through the same engine.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import torch
+from PIL import Image
+
+from genocr.errors import OptionError
+from genocr.tasks import Query
+
+
+class OCRModel(ABC):
+    """A loaded model: the network, its tokenizer and its image processor."""
+
+    family: ClassVar[str]
+    #: Query features the family understands, from {"box", "color", "tiles", "multi_page"}.
+    features: ClassVar[frozenset[str]]
+
+    def __init__(self, name: str, model: Any, tokenizer: Any, image_processor: Any) -> None:
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+        self.image_processor = image_processor
+
+    @classmethod
+    @abstractmethod
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "OCRModel":
+        """Load weights, tokenizer and image processor from a folder (or, online, a hub id)."""
+
+    @abstractmethod
+    def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
+        """Model inputs (prompt ids, pixels) for ``views`` read with ``query``."""
+
+    @property
+    def tile_size(self) -> int:
+        """Side of one square view, for dynamic-resolution tiling."""
+        raise OptionError(f"model '{self.name}' ({self.family}) does not read by tiles")
+
+    @property
+    def stop_ids(self) -> list[int]:
+        """Token ids that end an answer: ``<|im_end|>`` for the ChatML families."""
+        return [self.tokenizer.convert_tokens_to_ids("<|im_end|>")]
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.device
+
+    def check(self, query: Query) -> None:
+        """Refuse a query the family was not trained for, naming the option."""
+        asked = {
+            "box": query.box is not None,
+            "color": query.color is not None,
+            "tiles": query.crop,
+            "multi_page": query.multi_page,
+        }
+        for feature, used in asked.items():
+            if used and feature not in self.features:
+                raise OptionError(f"model '{self.name}' ({self.family}) does not support {feature.replace('_', '-')} reading")
+
+    def tokenize(self, prompt: str) -> dict[str, torch.Tensor]:
+        enc = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
+        return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
+def torch_dtype(device: str) -> torch.dtype:
+    """bf16 on a GPU, fp32 on the CPU (where bf16 matmuls are slow on most machines)."""
+    return torch.bfloat16 if device.startswith("cuda") else torch.float32

@@ -1,0 +1,44 @@
+"""GOT-OCR2.0 through transformers' ``GotOcr2ForConditionalGeneration``, with GOT's own prompts."""
+from __future__ import annotations
+
+import torch
+from PIL import Image
+from transformers import AutoImageProcessor, AutoTokenizer, GotOcr2ForConditionalGeneration
+
+from genocr.models.base import OCRModel, torch_dtype
+from genocr.models.registry import register_family
+from genocr.tasks import Query, got_prompt
+
+
+@register_family("got_ocr2")
+class GotOcr2(OCRModel):
+    """SAM-style encoder (one token per 64x64 px) feeding a Qwen decoder; force-resized square views."""
+
+    family = "got-ocr2"
+    features = frozenset({"box", "color", "tiles", "multi_page"})
+
+    @classmethod
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "GotOcr2":
+        model = GotOcr2ForConditionalGeneration.from_pretrained(path, dtype=torch_dtype(device))
+        return cls(
+            name,
+            model.to(device).eval(),
+            AutoTokenizer.from_pretrained(path),
+            AutoImageProcessor.from_pretrained(path, backend="pil"),
+        )
+
+    @property
+    def tile_size(self) -> int:
+        return int(self.image_processor.size["height"])
+
+    @property
+    def tokens_per_view(self) -> int:
+        """Image tokens per view: the patch grid shrunk 4x by the two stride-2 convolutions."""
+        vision = self.model.config.vision_config
+        return (vision.image_size // vision.patch_size // 4) ** 2
+
+    def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
+        pixels = self.image_processor(views, return_tensors="pt")["pixel_values"]
+        inputs = self.tokenize(got_prompt(query, [self.tokens_per_view] * len(views)))
+        inputs["pixel_values"] = pixels.to(self.device, self.model.dtype)
+        return inputs

@@ -1,0 +1,152 @@
+"""Models by name: a registry of known checkpoints and of the families that can load them.
+
+A model is a folder (safetensors + config.json + tokenizer + image processor). Its family is
+read from ``config.json``'s ``model_type``, so any GOT-OCR2.0 or Qwen2-VL checkpoint folder
+works, registered or not. Registered names add a description, a licence and a default
+location; hub ids are fetched only when a user names one on a machine that is online.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, TypeVar
+
+from genocr.errors import ModelError
+
+if TYPE_CHECKING:
+    from genocr.models.base import OCRModel
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+_FAMILY_MODULES = ("genocr.models.got", "genocr.models.qwen2vl")
+FAMILIES: dict[str, type["OCRModel"]] = {}  # config.json model_type -> family class
+DEFAULT_MODEL = "genocr-small"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: where its weights live and what it is."""
+
+    name: str
+    family: str
+    source: str  # a folder (relative to the package's weights dir) or a hub id "owner/name"
+    description: str
+    license: str
+
+    @property
+    def is_hub(self) -> bool:
+        return not (WEIGHTS_DIR / self.source).is_dir() and self.source.count("/") == 1
+
+    @property
+    def location(self) -> str:
+        return f"hub:{self.source}" if self.is_hub else str(WEIGHTS_DIR / self.source)
+
+    @property
+    def present(self) -> bool:
+        """Whether the weights are on this machine (shipped, or in the hub cache)."""
+        if self.is_hub:
+            return _hub_cached_config(self.source) is not None
+        return (WEIGHTS_DIR / self.source / "config.json").is_file()
+
+
+REGISTRY: dict[str, ModelSpec] = {}
+
+T = TypeVar("T", bound=type)
+
+
+def register_model(spec: ModelSpec) -> ModelSpec:
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def register_family(model_type: str) -> Callable[[T], T]:
+    """Class decorator: the family that loads checkpoints whose config says ``model_type``."""
+
+    def wrap(cls: T) -> T:
+        FAMILIES[model_type] = cls
+        return cls
+
+    return wrap
+
+
+def list_models() -> list[ModelSpec]:
+    return sorted(REGISTRY.values(), key=lambda s: s.name)
+
+
+def _hub_cached_config(repo_id: str) -> str | None:
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, "config.json")
+    return found if isinstance(found, str) else None
+
+
+def _config_path(name_or_path: str) -> tuple[str, str, Path | None]:
+    """(display name, folder or hub id, local config.json or None for an uncached hub id)."""
+    spec = REGISTRY.get(name_or_path)
+    if spec is not None:
+        if spec.is_hub:
+            cached = _hub_cached_config(spec.source)
+            return spec.name, spec.source, Path(cached) if cached else None
+        folder = WEIGHTS_DIR / spec.source
+        if not (folder / "config.json").is_file():
+            raise ModelError(f"model '{spec.name}' is not installed: no weights at {folder}")
+        return spec.name, str(folder), folder / "config.json"
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path}: not a model folder (no config.json)")
+        return path.name, str(path), path / "config.json"
+    looks_like_hub_id = name_or_path.count("/") == 1 and not name_or_path.startswith((".", "/", "~"))
+    if not looks_like_hub_id:
+        raise ModelError(f"unknown model '{name_or_path}': no such folder or registered name (see `genocr models`)")
+    cached = _hub_cached_config(name_or_path)
+    return name_or_path, name_or_path, Path(cached) if cached else None
+
+
+def _model_type(source: str, config: Path | None) -> str:
+    if config is None:
+        if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
+            raise ModelError(f"model '{source}' is not on this machine and HF_HUB_OFFLINE is set")
+        from huggingface_hub import hf_hub_download
+
+        try:
+            config = Path(hf_hub_download(source, "config.json"))
+        except Exception as exc:  # network, auth, missing repo: all end the same way for the user
+            raise ModelError(f"cannot fetch model '{source}': {type(exc).__name__}") from None
+    try:
+        return json.loads(config.read_text())["model_type"]
+    except (OSError, ValueError, KeyError):
+        raise ModelError(f"{config}: not a valid model config (no model_type)") from None
+
+
+def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRModel":
+    """Load a registered model, a checkpoint folder or (online) a hub id."""
+    for module in _FAMILY_MODULES:
+        importlib.import_module(module)
+    name, source, config = _config_path(name_or_path)
+    model_type = _model_type(source, config)
+    family = FAMILIES.get(model_type)
+    if family is None:
+        known = ", ".join(sorted(FAMILIES))
+        raise ModelError(f"model '{name}' has model_type '{model_type}', which genocr cannot run (known: {known})")
+    try:
+        return family.from_pretrained(source, name=name, device=device)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model '{name}': {first}") from None
+
+
+register_model(ModelSpec(
+    "genocr-small", "genocr-small", "genocr-small",
+    "genocr's own small OCR-2.0 model, trained from scratch on the data engine (ships in the repo)",
+    "Apache-2.0"))
+register_model(ModelSpec(
+    "got-ocr2", "got-ocr2", "stepfun-ai/GOT-OCR-2.0-hf",
+    "GOT-OCR2.0 (560M) in transformers format: plain/format/box/colour/tiles/multi-page",
+    "Apache-2.0"))
+register_model(ModelSpec(
+    "qwen2-vl-2b", "qwen2-vl", "Qwen/Qwen2-VL-2B-Instruct",
+    "Qwen2-VL-2B-Instruct: general vision-language model with native dynamic resolution",
+    "Apache-2.0"))

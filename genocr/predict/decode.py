@@ -1,0 +1,126 @@
+"""Decoding shared by every model: greedy search, stop tokens, GOT's n-gram block and a loop guard.
+
+Repetition loops ("the AR repeater problem") are the most reported failure of GOT and its
+peers; the guard stops generation once the output ends in a block repeated many times,
+trims the repeats and marks the result, instead of spending the whole token budget.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
+
+
+@dataclass
+class DecodeConfig:
+    """Decoding options. ``no_repeat_ngram_size`` is applied to single-view reads only, as in GOT."""
+
+    max_new_tokens: int = 4096
+    no_repeat_ngram_size: int | None = 20
+    loop_guard: bool = True
+    loop_min_span: int = 48  # a loop must cover at least this many tokens...
+    loop_min_repeats: int = 4  # ...in at least this many copies...
+    loop_max_period: int = 64  # ...of a block at most this long
+
+
+def find_loop(ids: Sequence[int], min_span: int, min_repeats: int, max_period: int) -> int | None:
+    """If ``ids`` ends in a block repeated ``min_repeats``+ times over ``min_span``+ tokens,
+    return the length that keeps the text up to and including the first copy; else None."""
+    n = len(ids)
+    for period in range(1, min(max_period, n // 2) + 1):
+        block = list(ids[n - period :])
+        repeats = 1
+        while (repeats + 1) * period <= n and list(ids[n - (repeats + 1) * period : n - repeats * period]) == block:
+            repeats += 1
+        if repeats >= min_repeats and repeats * period >= min_span:
+            return n - (repeats - 1) * period
+    return None
+
+
+class LoopGuard(StoppingCriteria):
+    """Stops a sequence whose newest tokens form a loop (see :func:`find_loop`)."""
+
+    def __init__(self, prompt_len: int, config: DecodeConfig) -> None:
+        self.prompt_len = prompt_len
+        self.config = config
+        # A loop is found within this many newest tokens; looking further only costs time.
+        self.window = 2 * max(config.loop_min_span, config.loop_max_period * config.loop_min_repeats)
+        self.fired: set[int] = set()
+
+    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+        c = self.config
+        done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        start = max(self.prompt_len, input_ids.shape[1] - self.window)
+        for row, ids in enumerate(input_ids[:, start:].tolist()):
+            if find_loop(ids, c.loop_min_span, c.loop_min_repeats, c.loop_max_period) is not None:
+                self.fired.add(row)
+                done[row] = True
+        return done
+
+
+class _CallbackStreamer(TextStreamer):
+    """Hands each finished piece of decoded text to a callback (for ``--stream``)."""
+
+    def __init__(self, tokenizer: Any, on_text: Callable[[str], None]) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.on_text = on_text
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        if text:
+            self.on_text(text)
+
+
+@dataclass
+class Generation:
+    """One decoded answer: text, token counts, why it stopped and how long it took."""
+
+    text: str
+    prompt_tokens: int
+    new_tokens: int
+    stop_reason: str  # "stop" | "length" | "loop"
+    seconds: float
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    inputs: dict[str, torch.Tensor],
+    stop_ids: Sequence[int],
+    config: DecodeConfig,
+    single_view: bool = True,
+    on_text: Callable[[str], None] | None = None,
+) -> Generation:
+    """Greedy decoding of one prompt with the shared stop rules, loop guard and streaming."""
+    prompt_len = inputs["input_ids"].shape[1]
+    guard = LoopGuard(prompt_len, config)
+    criteria = StoppingCriteriaList([guard] if config.loop_guard else [])
+    ngram = config.no_repeat_ngram_size if single_view else None
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else stop_ids[0]
+    start = time.perf_counter()
+    with torch.inference_mode():
+        out = model.generate(
+            **inputs,
+            do_sample=False,
+            num_beams=1,
+            max_new_tokens=config.max_new_tokens,
+            eos_token_id=list(stop_ids),
+            pad_token_id=pad_id,
+            no_repeat_ngram_size=ngram or None,
+            stopping_criteria=criteria,
+            streamer=_CallbackStreamer(tokenizer, on_text) if on_text else None,
+        )
+    new = out[0, prompt_len:].tolist()
+    new_tokens = len(new)
+    if new and new[-1] in stop_ids:
+        reason, new = "stop", new[:-1]
+    elif guard.fired:
+        c = config
+        reason = "loop"
+        new = new[: find_loop(new, c.loop_min_span, c.loop_min_repeats, c.loop_max_period) or len(new)]
+    else:
+        reason = "length"
+    text = tokenizer.decode(new, skip_special_tokens=True).strip()
+    return Generation(text, prompt_len, new_tokens, reason, time.perf_counter() - start)

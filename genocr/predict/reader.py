@@ -1,0 +1,135 @@
+"""The OCR predictor: input pages -> views and prompt -> model -> guarded decoding -> result."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from typing import Callable, Iterable, Iterator, Sequence
+
+from PIL import Image
+
+from genocr.errors import OptionError
+from genocr.io import Page, load_pages
+from genocr.models import DEFAULT_MODEL, OCRModel, load_model
+from genocr.predict.decode import DecodeConfig, generate
+from genocr.results import PageResult, ReadResult
+from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box, parse_box
+from genocr.tasks.regions import Box
+
+Source = str | os.PathLike | bytes | Image.Image
+
+
+def parse_tiles(tiles: int | str | None) -> int | None:
+    """``None``/1 -> one view; ``"auto"`` -> up to 12 tiles (GOT paper); ``N`` -> up to N tiles."""
+    if tiles is None:
+        return None
+    if tiles == "auto":
+        return 12
+    try:
+        n = int(tiles)
+    except (TypeError, ValueError):
+        raise OptionError(f"tiles must be 'auto' or a number, not '{tiles}'") from None
+    if not 1 <= n <= 36:
+        raise OptionError(f"tiles must be between 1 and 36, not {n}")
+    return None if n == 1 else n
+
+
+class OCR:
+    """Reads images and PDFs with one model.
+
+    >>> ocr = OCR.load("path/to/checkpoint")          # doctest: +SKIP
+    >>> ocr.read("scan.pdf", task="format", pages="1-2").text  # doctest: +SKIP
+    """
+
+    def __init__(self, model: OCRModel, decode: DecodeConfig | None = None) -> None:
+        self.model = model
+        self.decode = decode or DecodeConfig()
+
+    @classmethod
+    def load(cls, name_or_path: str = DEFAULT_MODEL, device: str = "cpu", **decode: int | bool | None) -> "OCR":
+        """Load a registered model name, a checkpoint folder, or (online) a hub id."""
+        return cls(load_model(name_or_path, device=device), DecodeConfig(**decode))
+
+    def read(
+        self,
+        source: Source,
+        task: str = "plain",
+        box: str | Box | None = None,
+        color: str | None = None,
+        tiles: int | str | None = None,
+        pages: str | Sequence[int] | None = None,
+        multi_page: bool = False,
+        dpi: int = 200,
+        on_text: Callable[[str], None] | None = None,
+        on_page: Callable[[], None] | None = None,
+    ) -> ReadResult:
+        """Read one source (image, multi-frame TIFF, PDF, bytes or PIL image).
+
+        ``box`` is in pixels of each page; with ``color`` it places a frame of that colour,
+        without ``box``, ``color`` asks for the text inside a frame already on the image.
+        ``tiles`` reads each page at dynamic resolution; ``multi_page`` reads the selected
+        pages together into one output, as GOT's multi-page mode does.
+        """
+        max_tiles = parse_tiles(tiles)
+        pixel_box = parse_box(box) if box is not None else None
+        # The query holds the pixel box until each page's size turns it into GOT's 0-1000 scale.
+        base = Query(task=task, box=pixel_box, color=color, crop=max_tiles is not None, multi_page=multi_page)
+        self.model.check(base)
+        start = time.perf_counter()
+        loaded = load_pages(source, pages=pages, dpi=dpi)
+        groups = [loaded] if multi_page else [[p] for p in loaded]
+        results = []
+        for group in groups:
+            results.append(self._read_group(group, base, max_tiles, on_text))
+            if on_page is not None:
+                on_page()
+        return ReadResult(
+            source=loaded[0].source,
+            model=self.model.name,
+            task=task,
+            output_format="markdown" if task == "format" else "text",
+            pages=results,
+            seconds=time.perf_counter() - start,
+        )
+
+    def read_many(self, sources: Iterable[Source], **options: object) -> Iterator[ReadResult]:
+        """Read several sources with the same options, one result per source, lazily."""
+        for source in sources:
+            yield self.read(source, **options)  # type: ignore[arg-type]
+
+    def _read_group(
+        self,
+        pages: list[Page],
+        base: Query,
+        max_tiles: int | None,
+        on_text: Callable[[str], None] | None,
+    ) -> PageResult:
+        views = [p.image for p in pages]
+        query = base
+        if base.box is not None:
+            page = pages[0]
+            check_box(base.box, page.image.size, f"{page.source} page {page.number}")
+            if base.color is not None:
+                views, query = [draw_frame(page.image, base.box, base.color)], replace(base, box=None)
+            else:
+                query = replace(base, box=normalize_box(base.box, page.image.size))
+        if max_tiles is not None:
+            views = make_tiles(views[0], self.model.tile_size, max_tiles)
+        inputs = self.model.prepare(views, query)
+        gen = generate(
+            self.model.model,
+            self.model.tokenizer,
+            inputs,
+            self.model.stop_ids,
+            self.decode,
+            single_view=len(views) == 1,
+            on_text=on_text,
+        )
+        return PageResult(
+            pages=[p.number for p in pages],
+            text=gen.text,
+            prompt_tokens=gen.prompt_tokens,
+            new_tokens=gen.new_tokens,
+            stop_reason=gen.stop_reason,
+            seconds=gen.seconds,
+        )

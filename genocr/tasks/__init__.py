@@ -1,0 +1,19 @@
+"""The OCR-2.0 task language: prompts, regions and view arrangements."""
+from genocr.tasks.prompts import COLORS, TASKS, Query, got_prompt, got_query, qwen_prompt
+from genocr.tasks.regions import check_box, draw_frame, normalize_box, parse_box
+from genocr.tasks.tiles import choose_grid, make_tiles
+
+__all__ = [
+    "COLORS",
+    "TASKS",
+    "Query",
+    "check_box",
+    "choose_grid",
+    "draw_frame",
+    "got_prompt",
+    "got_query",
+    "make_tiles",
+    "normalize_box",
+    "parse_box",
+    "qwen_prompt",
+]
