@@ -93,12 +93,20 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     if box is not None:
         parse_box(box)  # fail on a malformed box before loading a model
     selected = parse_page_range(pages)
-    sources = expand_sources(files)
+    sources, failures = [], 0
+    for arg in files:  # a missing file is reported, the others are still read
+        try:
+            sources.extend(expand_sources([arg]))
+        except GenocrError as exc:
+            failures += 1
+            click.echo(f"genocr: error: {exc}", err=True)
+    if not sources:
+        _fail("nothing to read", 1)
     _quiet_transformers()
     ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, max_new_tokens=max_new_tokens)
     total = sum(_count(s, selected) for s in sources)
     on_text = (lambda t: click.echo(t, nl=False, err=out_dir is None)) if stream else None
-    failures, names = 0, set()
+    names: set[str] = set()
     with tqdm(total=total or None, unit="page", desc="reading", disable=None, file=sys.stderr) as bar:
         for source in sources:
             bar.set_postfix_str(os.path.basename(source), refresh=False)
@@ -121,7 +129,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
                 tqdm.write(f"genocr: warning: {source}: output fell into a repetition loop and was cut",
                            file=sys.stderr)
     if failures:
-        _fail(f"{failures} of {len(sources)} input(s) could not be read", 1)
+        _fail(f"{failures} input(s) could not be read", 1)
 
 
 @main.command()

@@ -13,7 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pytest
 import torch
-from PIL import Image, ImageDraw
+
+from tests_helpers import text_image
 
 SPECIAL_TOKENS = [
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<img>", "</img>", "<imgpad>",
@@ -98,12 +99,6 @@ def tiny_got_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_qwen2vl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_qwen2vl(tmp_path_factory.mktemp("tiny-qwen2vl"))
-
-
-def text_image(text: str = "Hello OCR 2.0", size: tuple[int, int] = (320, 96)) -> Image.Image:
-    img = Image.new("RGB", size, "white")
-    ImageDraw.Draw(img).text((10, size[1] // 3), text, fill="black")
-    return img
 
 
 @pytest.fixture

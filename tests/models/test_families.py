@@ -1,0 +1,47 @@
+"""The real transformers families load from checkpoint folders and build correct inputs."""
+from pathlib import Path
+
+import pytest
+import torch
+
+from genocr.errors import OptionError
+from genocr.models import load_model
+from genocr.tasks import Query, make_tiles
+from tests_helpers import text_image
+
+
+def test_got_inputs_hold_one_pad_per_image_token(tiny_got_dir: Path) -> None:
+    model = load_model(str(tiny_got_dir))
+    assert model.family == "got-ocr2" and model.tokens_per_view == 16 and model.tile_size == 64
+    pad = model.tokenizer.convert_tokens_to_ids("<imgpad>")
+    views = make_tiles(text_image(size=(256, 64)), model.tile_size, 12)
+    inputs = model.prepare(views, Query(task="format", crop=True))
+    assert inputs["pixel_values"].shape == (len(views), 3, 64, 64)
+    assert int((inputs["input_ids"] == pad).sum()) == 16 * len(views)  # (64 px / patch 4 / 4)^2
+    decoded = model.tokenizer.decode(inputs["input_ids"][0])
+    assert decoded.endswith("</img>\nOCR with format upon the patch reference: <|im_end|><|im_start|>assistant\n")
+
+
+def test_qwen2vl_tokens_grow_with_image_area(tiny_qwen2vl_dir: Path) -> None:
+    model = load_model(str(tiny_qwen2vl_dir))
+    assert model.family == "qwen2-vl"
+    pad = model.tokenizer.convert_tokens_to_ids("<|image_pad|>")
+    small = model.prepare([text_image(size=(56, 56))], Query())
+    large = model.prepare([text_image(size=(112, 112))], Query())
+    n_small, n_large = (int((x["input_ids"] == pad).sum()) for x in (small, large))
+    assert n_large > n_small
+    grid = large["image_grid_thw"][0]
+    assert n_large == int(grid.prod()) // 4  # spatial_merge_size 2 -> 2x2 patches per token
+
+
+def test_qwen2vl_refuses_tiles(tiny_qwen2vl_dir: Path) -> None:
+    model = load_model(str(tiny_qwen2vl_dir))
+    with pytest.raises(OptionError, match="does not support tiles"):
+        model.check(Query(crop=True))
+
+
+@pytest.mark.parametrize("family_dir", ["tiny_got_dir", "tiny_qwen2vl_dir"])
+def test_loaded_models_are_in_eval_mode_on_cpu(family_dir: str, request: pytest.FixtureRequest) -> None:
+    model = load_model(str(request.getfixturevalue(family_dir)))
+    assert not model.model.training
+    assert model.device == torch.device("cpu") and model.model.dtype == torch.float32

@@ -1,0 +1,102 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from genocr import OCR, DecodeConfig, InputError, OptionError, ReadResult
+from tests_helpers import text_image
+
+
+@pytest.fixture(scope="module")
+def got_ocr(tiny_got_dir: Path) -> OCR:
+    return OCR.load(str(tiny_got_dir), max_new_tokens=12)
+
+
+def test_read_png_returns_a_typed_result_that_round_trips(got_ocr: OCR, png_path: Path) -> None:
+    result = got_ocr.read(png_path)
+    assert result.source == str(png_path) and result.task == "plain" and result.output_format == "text"
+    (page,) = result.pages
+    assert page.pages == [1] and page.stop_reason in {"stop", "length", "loop"}
+    assert 0 < page.new_tokens <= 12 and page.prompt_tokens > 16
+    assert ReadResult.from_dict(result.to_dict()) == result
+
+
+def test_decoding_matches_transformers_generate(got_ocr: OCR) -> None:
+    """genocr's shared decoder must not change what greedy decoding of the same prompt gives."""
+    from genocr.tasks import Query
+
+    image = text_image("Compare")
+    ocr = OCR(got_ocr.model, DecodeConfig(max_new_tokens=10, no_repeat_ngram_size=None, loop_guard=False))
+    ours = ocr.read(image).pages[0]
+    inputs = got_ocr.model.prepare([image], Query())
+    with torch.inference_mode():
+        ref = got_ocr.model.model.generate(**inputs, do_sample=False, max_new_tokens=10,
+                                           eos_token_id=got_ocr.model.stop_ids)
+    ref_ids = ref[0, inputs["input_ids"].shape[1]:].tolist()
+    ref_ids = [t for t in ref_ids if t not in got_ocr.model.stop_ids]
+    assert ours.text == got_ocr.model.tokenizer.decode(ref_ids, skip_special_tokens=True).strip()
+
+
+def test_pdf_page_selection_and_multi_page(got_ocr: OCR, pdf3_path: Path) -> None:
+    assert [p.pages for p in got_ocr.read(pdf3_path, pages="1,3", dpi=72).pages] == [[1], [3]]
+    together = got_ocr.read(pdf3_path, multi_page=True, dpi=72)
+    (page,) = together.pages
+    assert page.pages == [1, 2, 3]
+    assert page.prompt_tokens > 3 * 16  # three views of 16 image tokens in one prompt
+
+
+def test_box_is_checked_against_each_page(got_ocr: OCR, png_path: Path) -> None:
+    with pytest.raises(InputError, match="lies outside the 320x96 image"):
+        got_ocr.read(png_path, box="0,0,400,50")
+    with pytest.raises(OptionError, match="x2 must exceed x1"):
+        got_ocr.read(png_path, box="50,0,10,50")
+
+
+def test_colour_with_box_draws_the_frame_on_the_view(got_ocr: OCR, png_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = {}
+    prepare = got_ocr.model.prepare
+
+    def spy(views, query):
+        seen["views"], seen["query"] = views, query
+        return prepare(views, query)
+
+    monkeypatch.setattr(got_ocr.model, "prepare", spy)
+    got_ocr.read(png_path, color="blue", box="20,20,200,80")
+    pixels = np.asarray(seen["views"][0])
+    assert tuple(pixels[20, 100]) == (0, 0, 255)
+    assert seen["query"].color == "blue" and seen["query"].box is None
+    got_ocr.read(png_path, box="32,48,160,96")
+    assert seen["query"].box == (100, 500, 500, 1000)
+
+
+def test_tiles_option(got_ocr: OCR, png_path: Path) -> None:
+    with pytest.raises(OptionError, match="tiles must be"):
+        got_ocr.read(png_path, tiles="many")
+    result = got_ocr.read(png_path, tiles="auto")
+    assert result.pages[0].prompt_tokens > 4 * 16  # a 320x96 image -> 3x1 grid + thumbnail
+
+
+def test_streaming_gives_the_same_text(got_ocr: OCR, png_path: Path) -> None:
+    chunks: list[str] = []
+    result = got_ocr.read(png_path, on_text=chunks.append)
+    assert "".join(chunks).strip() == result.text
+
+
+def test_loop_guard_cuts_a_looping_model(tiny_got_dir: Path, png_path: Path) -> None:
+    ocr = OCR.load(str(tiny_got_dir), max_new_tokens=200, no_repeat_ngram_size=None)
+    with torch.no_grad():  # every logit 0 -> greedy repeats token 0 forever
+        ocr.model.model.lm_head.weight.zero_()
+    page = ocr.read(png_path).pages[0]
+    assert page.stop_reason == "loop" and page.looped
+    assert page.new_tokens == ocr.decode.loop_min_span  # stopped as soon as the loop was long enough
+    assert len(ocr.model.tokenizer(page.text, add_special_tokens=False)["input_ids"]) <= 1
+
+
+def test_qwen2vl_reads_regions_and_pages(tiny_qwen2vl_dir: Path, pdf3_path: Path) -> None:
+    ocr = OCR.load(str(tiny_qwen2vl_dir), max_new_tokens=5)
+    assert ocr.read(pdf3_path, pages="2", box="10,10,100,100", dpi=72).pages[0].pages == [2]
+    assert ocr.read(pdf3_path, multi_page=True, dpi=72).pages[0].pages == [1, 2, 3]
+    with pytest.raises(OptionError, match="does not support tiles"):
+        ocr.read(pdf3_path, tiles=4)
