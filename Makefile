@@ -2,7 +2,7 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2
+APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base
 
 .PHONY: setup test test-slow apt clean
 
