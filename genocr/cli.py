@@ -73,7 +73,7 @@ def main() -> None:
               help="Output format.  [default: txt for plain, md for format]")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write one file per input here (atomically) instead of printing.")
-@click.option("--stream", is_flag=True, help="Print tokens as they are decoded.")
+@click.option("--stream", is_flag=True, help="Print tokens to stderr as they are decoded (stdout keeps the result).")
 @click.option("--dpi", type=click.IntRange(36, 600), default=200, show_default=True, help="PDF rendering resolution.")
 @click.option("--max-new-tokens", type=click.IntRange(1, 32768), default=4096, show_default=True)
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
@@ -105,21 +105,22 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     _quiet_transformers()
     ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, max_new_tokens=max_new_tokens)
     total = sum(_count(s, selected) for s in sources)
-    on_text = (lambda t: click.echo(t, nl=False, err=out_dir is None)) if stream else None
+    on_text = (lambda t: click.echo(t, nl=False, err=True)) if stream else None
     names: set[str] = set()
+    # Multi-page mode reads every input together, as one document (GOT reads a folder of pages).
+    groups: list[Any] = [sources] if multi_page else sources
     with tqdm(total=total or None, unit="page", desc="reading", disable=None, file=sys.stderr) as bar:
-        for source in sources:
+        for group in groups:
+            source = group[0] if multi_page else group
             bar.set_postfix_str(os.path.basename(source), refresh=False)
             try:
-                result = ocr.read(source, task=task, box=box, color=color, tiles=tiles, pages=selected,
+                result = ocr.read(group, task=task, box=box, color=color, tiles=tiles, pages=selected,
                                   multi_page=multi_page, dpi=dpi, on_text=on_text,
-                                  on_page=lambda: bar.update(1 if not multi_page else 0))
+                                  on_page=lambda page: bar.update(len(page.pages)))
             except GenocrError as exc:
                 failures += 1
                 tqdm.write(f"genocr: error: {exc}", file=sys.stderr)
                 continue
-            if multi_page:
-                bar.update(sum(len(p.pages) for p in result.pages))
             text = render(result, fmt)
             if out_dir is None:
                 click.echo(text)
@@ -179,6 +180,9 @@ def _quiet_transformers() -> None:
 
 def _attach_optional_groups() -> None:
     """Subcommand groups that live with their subsystem (data engine, benchmarks)."""
+    from genocr.train.cli import train_cli
+
+    main.add_command(train_cli, "train")
     try:
         from genocr.data.cli import data_cli
     except ImportError:

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from genocr.models.base import OCRModel
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-_FAMILY_MODULES = ("genocr.models.got", "genocr.models.qwen2vl")
-FAMILIES: dict[str, type["OCRModel"]] = {}  # config.json model_type -> family class
+_FAMILY_MODULES = ("genocr.models.got", "genocr.models.qwen2vl", "genocr.models.small")
+# config.json's "genocr_family" (our own models) or else its "model_type" -> family class
+FAMILIES: dict[str, type["OCRModel"]] = {}
 DEFAULT_MODEL = "genocr-small"
 
 
@@ -61,11 +62,11 @@ def register_model(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-def register_family(model_type: str) -> Callable[[T], T]:
-    """Class decorator: the family that loads checkpoints whose config says ``model_type``."""
+def register_family(key: str) -> Callable[[T], T]:
+    """Class decorator: the family that loads checkpoints whose config names ``key``."""
 
     def wrap(cls: T) -> T:
-        FAMILIES[model_type] = cls
+        FAMILIES[key] = cls
         return cls
 
     return wrap
@@ -105,7 +106,7 @@ def _config_path(name_or_path: str) -> tuple[str, str, Path | None]:
     return name_or_path, name_or_path, Path(cached) if cached else None
 
 
-def _model_type(source: str, config: Path | None) -> str:
+def _family_key(source: str, config: Path | None) -> str:
     if config is None:
         if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
             raise ModelError(f"model '{source}' is not on this machine and HF_HUB_OFFLINE is set")
@@ -116,7 +117,8 @@ def _model_type(source: str, config: Path | None) -> str:
         except Exception as exc:  # network, auth, missing repo: all end the same way for the user
             raise ModelError(f"cannot fetch model '{source}': {type(exc).__name__}") from None
     try:
-        return json.loads(config.read_text())["model_type"]
+        data = json.loads(config.read_text())
+        return data.get("genocr_family") or data["model_type"]
     except (OSError, ValueError, KeyError):
         raise ModelError(f"{config}: not a valid model config (no model_type)") from None
 
@@ -126,11 +128,11 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRMo
     for module in _FAMILY_MODULES:
         importlib.import_module(module)
     name, source, config = _config_path(name_or_path)
-    model_type = _model_type(source, config)
-    family = FAMILIES.get(model_type)
+    key = _family_key(source, config)
+    family = FAMILIES.get(key)
     if family is None:
         known = ", ".join(sorted(FAMILIES))
-        raise ModelError(f"model '{name}' has model_type '{model_type}', which genocr cannot run (known: {known})")
+        raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
     try:
         return family.from_pretrained(source, name=name, device=device)
     except (OSError, ValueError) as exc:

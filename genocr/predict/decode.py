@@ -92,8 +92,12 @@ def generate(
     config: DecodeConfig,
     single_view: bool = True,
     on_text: Callable[[str], None] | None = None,
-) -> Generation:
-    """Greedy decoding of one prompt with the shared stop rules, loop guard and streaming."""
+) -> list[Generation]:
+    """Greedy decoding of a batch of prompts (left-padded) with the shared stop rules.
+
+    Returns one :class:`Generation` per row; ``seconds`` is the batch's time shared evenly.
+    Streaming (``on_text``) is for a batch of one.
+    """
     prompt_len = inputs["input_ids"].shape[1]
     guard = LoopGuard(prompt_len, config)
     criteria = StoppingCriteriaList([guard] if config.loop_guard else [])
@@ -112,15 +116,27 @@ def generate(
             stopping_criteria=criteria,
             streamer=_CallbackStreamer(tokenizer, on_text) if on_text else None,
         )
-    new = out[0, prompt_len:].tolist()
-    new_tokens = len(new)
-    if new and new[-1] in stop_ids:
-        reason, new = "stop", new[:-1]
-    elif guard.fired:
+    seconds = (time.perf_counter() - start) / out.shape[0]
+    prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
+    return [
+        _finish(row, out[row, prompt_len:].tolist(), int(prompt_tokens[row]), guard, tokenizer, stop_ids, config, seconds)
+        for row in range(out.shape[0])
+    ]
+
+
+def _finish(row: int, new: list[int], prompt_tokens: int, guard: LoopGuard, tokenizer: Any,
+            stop_ids: Sequence[int], config: DecodeConfig, seconds: float) -> Generation:
+    """Cut a row's tokens at its stop token or loop, and decode them."""
+    stops = [i for i, t in enumerate(new) if t in stop_ids]
+    if stops:
+        reason, new = "stop", new[: stops[0]]
+        new_tokens = stops[0] + 1
+    elif row in guard.fired:
         c = config
+        new_tokens = len(new)
         reason = "loop"
         new = new[: find_loop(new, c.loop_min_span, c.loop_min_repeats, c.loop_max_period) or len(new)]
     else:
-        reason = "length"
+        reason, new_tokens = "length", len(new)
     text = tokenizer.decode(new, skip_special_tokens=True).strip()
-    return Generation(text, prompt_len, new_tokens, reason, time.perf_counter() - start)
+    return Generation(text, prompt_tokens, new_tokens, reason, seconds)

@@ -12,6 +12,7 @@ from genocr.errors import OptionError
 from genocr.io import Page, load_pages
 from genocr.models import DEFAULT_MODEL, OCRModel, load_model
 from genocr.predict.decode import DecodeConfig, generate
+from genocr.predict.lines import crop_line, find_lines
 from genocr.results import PageResult, ReadResult
 from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box, parse_box
 from genocr.tasks.regions import Box
@@ -41,9 +42,10 @@ class OCR:
     >>> ocr.read("scan.pdf", task="format", pages="1-2").text  # doctest: +SKIP
     """
 
-    def __init__(self, model: OCRModel, decode: DecodeConfig | None = None) -> None:
+    def __init__(self, model: OCRModel, decode: DecodeConfig | None = None, line_batch: int = 32) -> None:
         self.model = model
         self.decode = decode or DecodeConfig()
+        self.line_batch = line_batch  # line slices decoded together by line-reading models
 
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_MODEL, device: str = "cpu", **decode: int | bool | None) -> "OCR":
@@ -52,7 +54,7 @@ class OCR:
 
     def read(
         self,
-        source: Source,
+        source: Source | Sequence[Source],
         task: str = "plain",
         box: str | Box | None = None,
         color: str | None = None,
@@ -61,9 +63,12 @@ class OCR:
         multi_page: bool = False,
         dpi: int = 200,
         on_text: Callable[[str], None] | None = None,
-        on_page: Callable[[], None] | None = None,
+        on_page: Callable[[PageResult], None] | None = None,
     ) -> ReadResult:
-        """Read one source (image, multi-frame TIFF, PDF, bytes or PIL image).
+        """Read one source (image, multi-frame TIFF, PDF, bytes or PIL image), or a list of them.
+
+        A list is one document whose pages are numbered on from source to source, as GOT reads
+        a folder of page images in multi-page mode.
 
         ``box`` is in pixels of each page; with ``color`` it places a frame of that colour,
         without ``box``, ``color`` asks for the text inside a frame already on the image.
@@ -76,13 +81,13 @@ class OCR:
         base = Query(task=task, box=pixel_box, color=color, crop=max_tiles is not None, multi_page=multi_page)
         self.model.check(base)
         start = time.perf_counter()
-        loaded = load_pages(source, pages=pages, dpi=dpi)
+        loaded = self._load(source, pages, dpi)
         groups = [loaded] if multi_page else [[p] for p in loaded]
         results = []
         for group in groups:
             results.append(self._read_group(group, base, max_tiles, on_text))
             if on_page is not None:
-                on_page()
+                on_page(results[-1])
         return ReadResult(
             source=loaded[0].source,
             model=self.model.name,
@@ -97,6 +102,14 @@ class OCR:
         for source in sources:
             yield self.read(source, **options)  # type: ignore[arg-type]
 
+    @staticmethod
+    def _load(source: Source | Sequence[Source], pages: str | Sequence[int] | None, dpi: int) -> list[Page]:
+        if not isinstance(source, (list, tuple)):
+            return load_pages(source, pages=pages, dpi=dpi)
+        loaded = [p for s in source for p in load_pages(s, pages=pages, dpi=dpi)]
+        names = ", ".join(dict.fromkeys(p.source for p in loaded))
+        return [Page(p.image, names, i) for i, p in enumerate(loaded, 1)]
+
     def _read_group(
         self,
         pages: list[Page],
@@ -104,6 +117,8 @@ class OCR:
         max_tiles: int | None,
         on_text: Callable[[str], None] | None,
     ) -> PageResult:
+        if getattr(self.model, "reads_lines", False):
+            return self._read_by_lines(pages, base, on_text)
         views = [p.image for p in pages]
         query = base
         if base.box is not None:
@@ -116,7 +131,7 @@ class OCR:
         if max_tiles is not None:
             views = make_tiles(views[0], self.model.tile_size, max_tiles)
         inputs = self.model.prepare(views, query)
-        gen = generate(
+        (gen,) = generate(
             self.model.model,
             self.model.tokenizer,
             inputs,
@@ -133,3 +148,29 @@ class OCR:
             stop_reason=gen.stop_reason,
             seconds=gen.seconds,
         )
+
+    def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:
+        """Cut each page (or its box) into lines and decode them in batches, in reading order."""
+        texts, prompt_tokens, new_tokens, seconds, reasons = [], 0, 0, 0.0, set()
+        for page in pages:
+            image = page.image
+            if base.box is not None:
+                check_box(base.box, image.size, f"{page.source} page {page.number}")
+                image = image.crop(base.box)
+            crops = [crop_line(image, box) for box in find_lines(image)]
+            lines = []
+            for i in range(0, len(crops), self.line_batch):
+                inputs = self.model.prepare_batch(crops[i : i + self.line_batch], Query(task=base.task))
+                gens = generate(self.model.model, self.model.tokenizer, inputs, self.model.stop_ids, self.decode)
+                for gen in gens:
+                    lines.append(gen.text)
+                    prompt_tokens += gen.prompt_tokens
+                    new_tokens += gen.new_tokens
+                    seconds += gen.seconds
+                    reasons.add(gen.stop_reason)
+                    if on_text is not None:
+                        on_text(gen.text + "\n")
+            texts.append("\n".join(t for t in lines if t))
+        reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
+        return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), prompt_tokens=prompt_tokens,
+                          new_tokens=new_tokens, stop_reason=reason, seconds=seconds)

@@ -1,5 +1,5 @@
 """The OCR-2.0 task language: prompts, regions and view arrangements."""
-from genocr.tasks.prompts import COLORS, TASKS, Query, got_prompt, got_query, qwen_prompt
+from genocr.tasks.prompts import COLORS, TASKS, Query, compact_prompt, got_prompt, got_query, qwen_prompt
 from genocr.tasks.regions import check_box, draw_frame, normalize_box, parse_box
 from genocr.tasks.tiles import choose_grid, make_tiles
 
@@ -9,6 +9,7 @@ __all__ = [
     "Query",
     "check_box",
     "choose_grid",
+    "compact_prompt",
     "draw_frame",
     "got_prompt",
     "got_query",

@@ -100,3 +100,10 @@ def test_qwen2vl_reads_regions_and_pages(tiny_qwen2vl_dir: Path, pdf3_path: Path
     assert ocr.read(pdf3_path, multi_page=True, dpi=72).pages[0].pages == [1, 2, 3]
     with pytest.raises(OptionError, match="does not support tiles"):
         ocr.read(pdf3_path, tiles=4)
+
+
+def test_a_list_of_sources_is_one_document(got_ocr: OCR, png_path: Path, pdf3_path: Path) -> None:
+    result = got_ocr.read([png_path, pdf3_path], multi_page=True, dpi=72)
+    (page,) = result.pages
+    assert page.pages == [1, 2, 3, 4]  # numbered on across sources
+    assert result.source == f"{png_path}, {pdf3_path}"

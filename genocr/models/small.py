@@ -1,0 +1,113 @@
+"""genocr-small: our own OCR-2.0 family, a small Qwen2-VL trained from scratch.
+
+It keeps Qwen2-VL's native dynamic resolution and 2-D rotary positions (one token per 32x32
+px, so tokens grow with the text's length) and speaks GOT's query language in a compact
+prompt. On a CPU it reads a page as a batch of line slices (``genocr.predict.lines``): a
+small model cannot compress a dense page into a few hundred tokens the way a 560M one does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from PIL import Image
+from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
+
+from genocr.models.qwen2vl import Qwen2VL
+from genocr.models.registry import register_family
+from genocr.tasks import Query, compact_prompt
+
+PATCH, MERGE = 16, 2
+UNIT = PATCH * MERGE  # pixels per image token side
+
+# Named sizes: "tiny" for tests, "small" for the shipped CPU model.
+SIZES: dict[str, dict[str, Any]] = {
+    "tiny": {"vision": (1, 32, 2), "text": (64, 1, 2, 1, 128), "mrope": [4, 6, 6]},
+    "small": {"vision": (4, 192, 4), "text": (256, 4, 4, 2, 768), "mrope": [8, 12, 12]},
+}
+
+
+def build_config(size: str, tokenizer: Any, view_height: int = 32, max_width: int = 1024) -> Qwen2VLConfig:
+    """A from-scratch Qwen2-VL config sized for a 2-core CPU, wired to GOT's image tokens."""
+    spec = SIZES[size]
+    depth, embed, vheads = spec["vision"]
+    hidden, layers, heads, kv, inter = spec["text"]
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in ("<img>", "</img>", "<imgpad>")}
+    special = dict(bos_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                   pad_token_id=tokenizer.pad_token_id)
+    return Qwen2VLConfig(
+        text_config=dict(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=inter,
+                         num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=kv,
+                         max_position_embeddings=4096, tie_word_embeddings=True,
+                         rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": spec["mrope"]},
+                         **special),
+        vision_config=dict(depth=depth, embed_dim=embed, hidden_size=hidden, num_heads=vheads, mlp_ratio=4,
+                           patch_size=PATCH, spatial_merge_size=MERGE, temporal_patch_size=2, in_chans=3),
+        image_token_id=ids["<imgpad>"], video_token_id=ids["<imgpad>"],
+        vision_start_token_id=ids["<img>"], vision_end_token_id=ids["</img>"],
+        tie_word_embeddings=True,
+        genocr_family="genocr_small", genocr_view_height=view_height, genocr_max_width=max_width,
+        **special,
+    )
+
+
+def build_image_processor(config: Qwen2VLConfig) -> Any:
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+
+    h, w = config.genocr_view_height, config.genocr_max_width
+    return Qwen2VLImageProcessorPil(patch_size=PATCH, merge_size=MERGE, temporal_patch_size=2,
+                                    min_pixels=UNIT * UNIT, max_pixels=8 * h * w)
+
+
+def fit_view(image: Image.Image, height: int, max_width: int) -> Image.Image:
+    """Scale a line slice to ``height`` px (width a multiple of the token size, at most ``max_width``)."""
+    w, h = image.size
+    width = max(UNIT, min(max_width, round(w * height / h / UNIT) * UNIT))
+    return image.convert("RGB").resize((width, height), Image.BICUBIC)
+
+
+@register_family("genocr_small")
+class GenocrSmall(Qwen2VL):
+    """Reads line slices; the reader cuts pages into lines for it."""
+
+    family = "genocr-small"
+    features = frozenset({"box", "multi_page"})
+    reads_lines = True
+
+    @classmethod
+    def build(cls, size: str, tokenizer: Any, name: str = "genocr-small", **config: Any) -> "GenocrSmall":
+        """A new randomly initialised model, for training."""
+        cfg = build_config(size, tokenizer, **config)
+        return cls(name, Qwen2VLForConditionalGeneration(cfg), tokenizer, build_image_processor(cfg))
+
+    def views(self, images: list[Image.Image]) -> list[Image.Image]:
+        c = self.model.config
+        return [fit_view(im, c.genocr_view_height, c.genocr_max_width) for im in images]
+
+    def encode(self, views: list[Image.Image]) -> tuple[dict[str, torch.Tensor], list[int]]:
+        """Pixels and grids for already fitted views, and the image tokens each one takes."""
+        vision = self.image_processor(images=views, return_tensors="pt")
+        counts = (vision["image_grid_thw"].prod(dim=-1) // (MERGE * MERGE)).tolist()
+        return {"pixel_values": vision["pixel_values"], "image_grid_thw": vision["image_grid_thw"]}, counts
+
+    def prompt(self, query: Query, counts: list[int]) -> str:
+        return compact_prompt(query, counts)
+
+    def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
+        vision, counts = self.encode(self.views(views))
+        inputs = self.tokenize(self.prompt(query, counts))
+        return self._with_vision(inputs, vision)
+
+    def prepare_batch(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
+        """One left-padded prompt per view, for batched decoding of line slices."""
+        vision, counts = self.encode(self.views(views))
+        self.tokenizer.padding_side = "left"
+        enc = self.tokenizer([self.prompt(query, [n]) for n in counts], add_special_tokens=False,
+                             padding=True, return_tensors="pt")
+        return self._with_vision({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}, vision)
+
+    def _with_vision(self, inputs: dict[str, torch.Tensor], vision: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        inputs["pixel_values"] = vision["pixel_values"].to(self.device, self.model.dtype)
+        inputs["image_grid_thw"] = vision["image_grid_thw"].to(self.device)
+        return inputs

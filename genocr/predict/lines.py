@@ -1,0 +1,154 @@
+"""Page reading for small models: find the text lines, read them in batches, put them in order.
+
+A 2-core CPU cannot decode a dense page token by token through one long sequence, and a small
+model cannot compress a page the way a 560M one does; but it reads short line slices well,
+and a batch of slices decodes in parallel. Line finding is classical: binarise, smear
+characters into line blobs, and take their boxes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class TextLine:
+    box: Box
+    column: int = 0
+    band: int = 0
+
+
+def text_mask(image: Image.Image) -> np.ndarray:
+    """Ink pixels (uint8 0/255) of a page: Otsu after removing slow background shading."""
+    gray = np.asarray(image.convert("L"))
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    background = cv2.medianBlur(small, 31 if min(small.shape) > 62 else 3)
+    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.subtract(background, gray)  # dark ink on light paper -> bright
+    if float(np.mean(gray)) < 110:  # light text on a dark page
+        flat = cv2.subtract(gray, background)
+    _, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if cv2.countNonZero(mask) > 0.5 * mask.size:  # no ink: Otsu split the paper itself
+        return np.zeros_like(mask)
+    return mask
+
+
+def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
+    """Boxes of the text lines of ``image``, in reading order (bands, then columns, then y)."""
+    mask = text_mask(image)
+    h, w = mask.shape
+    heights = _glyph_heights(mask)
+    if not heights.size:
+        return []
+    x_height = float(np.median(heights))
+    # Smear characters into words and words into lines; the gap kept between columns is wider.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.6 * x_height)), 1))
+    blobs = cv2.dilate(mask, kernel)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    boxes = []
+    for x, y, bw, bh, area in stats[1:]:
+        if bh >= min_height and bw >= min_height and bh < 0.5 * h:
+            boxes.append(_split_tall((int(x), int(y), int(x + bw), int(y + bh)), mask, x_height))
+    flat = [b for group in boxes for b in group]
+    return reading_order(flat, w)
+
+
+def _glyph_heights(mask: np.ndarray) -> np.ndarray:
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    hs = stats[1:, cv2.CC_STAT_HEIGHT]
+    return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
+
+
+def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
+    """Split a blob that spans several touching lines at the empty rows between them."""
+    x1, y1, x2, y2 = box
+    if y2 - y1 < 2.6 * x_height:
+        return [box]
+    rows = mask[y1:y2, x1:x2].sum(axis=1) > 0
+    out, start = [], None
+    for i, ink in enumerate(list(rows) + [False]):
+        if ink and start is None:
+            start = i
+        elif not ink and start is not None:
+            if i - start >= 3:
+                out.append((x1, y1 + start, x2, y1 + i))
+            start = None
+    return out or [box]
+
+
+def reading_order(boxes: list[Box], page_width: int) -> list[Box]:
+    """Top-to-bottom bands separated by full-width lines; within a band, column by column."""
+    if not boxes:
+        return []
+    boxes = sorted(boxes, key=lambda b: (b[1], b[0]))
+    gutter = _gutter(boxes, page_width)
+    if gutter is None:
+        return _rows(boxes)
+    ordered, band = [], []
+    for b in boxes:
+        if b[0] < gutter < b[2]:  # spans the gutter: a heading or a full-width paragraph
+            ordered += _columns(band, gutter) + [b]
+            band = []
+        else:
+            band.append(b)
+    return ordered + _columns(band, gutter)
+
+
+def _rows(boxes: list[Box]) -> list[Box]:
+    """Pieces on one row are read left to right; pieces split by a wide word gap are rejoined,
+    while pieces far apart (table cells) stay separate."""
+    rows: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
+        mid = (b[1] + b[3]) / 2
+        if rows and rows[-1][0][1] <= mid <= rows[-1][0][3]:
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    out: list[Box] = []
+    for row in rows:
+        merged: list[Box] = []
+        for b in sorted(row, key=lambda b: b[0]):
+            if merged and b[0] - merged[-1][2] < 2.5 * (b[3] - b[1]):
+                p = merged[-1]
+                merged[-1] = (p[0], min(p[1], b[1]), max(p[2], b[2]), max(p[3], b[3]))
+            else:
+                merged.append(b)
+        out += merged
+    return out
+
+
+def _columns(band: list[Box], gutter: int) -> list[Box]:
+    left = [b for b in band if b[2] <= gutter]
+    right = [b for b in band if b[0] >= gutter]
+    return _rows(left) + _rows(right)
+
+
+def _gutter(boxes: list[Box], page_width: int) -> int | None:
+    """The x of a vertical white band that splits the page's lines into two columns, if any."""
+    lo, hi = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    covered = np.zeros(page_width + 1, dtype=int)
+    for x1, _, x2, _ in boxes:
+        if x2 - x1 < 0.6 * (hi - lo):  # wide lines (titles, full-width text) separate bands instead
+            covered[x1:x2] += 1
+    middle = range(lo + (hi - lo) // 4, hi - (hi - lo) // 4)
+    # A few centred lines (titles, affiliations) may cross the gutter: they become band separators.
+    gaps = [x for x in middle if covered[x] <= 0.15 * covered.max()]
+    if not gaps:
+        return None
+    left = sum(1 for b in boxes if b[2] <= gaps[0])
+    right = sum(1 for b in boxes if b[0] >= gaps[-1])
+    if min(left, right) < 3:
+        return None
+    return (gaps[0] + gaps[-1]) // 2
+
+
+def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
+    """The line with a margin of ``margin`` x its height, as the model was trained on."""
+    x1, y1, x2, y2 = box
+    m = int(margin * (y2 - y1)) + 1
+    return image.crop((max(0, x1 - m), max(0, y1 - m), min(image.width, x2 + m), min(image.height, y2 + m)))

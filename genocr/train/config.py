@@ -1,0 +1,64 @@
+"""Training configs: one TOML file describes a whole run, stage by stage, so it can be repeated."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genocr.errors import OptionError
+
+
+@dataclass
+class Stage:
+    """One stage of GOT's recipe, adapted: its data mix, length and optimiser settings."""
+
+    name: str
+    steps: int
+    kinds: dict[str, float]
+    views: str = "lines"  # "lines": cut samples into line slices; "whole": one view per sample
+    langs: list[str] | None = None  # keep only samples whose meta "lang" is listed (None: all)
+    lr: float = 1e-3
+    warmup: int = 200
+    batch_size: int = 32
+    grad_accum: int = 1
+
+
+@dataclass
+class TrainConfig:
+    run_dir: str
+    size: str = "small"
+    seed: int = 0
+    device: str = "auto"
+    num_workers: int = 1
+    max_target_tokens: int = 256
+    vocab_size: int = 4096
+    tokenizer_samples: dict[str, int] = field(default_factory=lambda: {"slice": 5000})
+    eval_every: int = 500
+    eval_samples: int = 128
+    eval_kinds: dict[str, float] = field(default_factory=lambda: {"slice": 1.0})
+    eval_langs: list[str] | None = None
+    save_every: int = 200
+    log_every: int = 10
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a TOML run description; unknown keys are errors, so typos do not pass silently."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise OptionError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OptionError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        stages = [Stage(**s) for s in data.pop("stage", [])]
+        config = TrainConfig(**data, stages=stages)
+    except TypeError as exc:
+        raise OptionError(f"{path}: {exc}") from None
+    if not config.stages:
+        raise OptionError(f"{path}: no [[stage]] given")
+    return config

@@ -1,0 +1,57 @@
+"""Line finding and reading order on pages drawn with known lines."""
+from PIL import Image, ImageDraw, ImageFont
+
+from genocr.predict.lines import crop_line, find_lines, reading_order
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def draw_page(columns: int) -> tuple[Image.Image, list[tuple[int, int]]]:
+    """A page with a full-width title, then ``columns`` columns of 8 lines; returns line anchors
+    in true reading order."""
+    page = Image.new("RGB", (1000, 800), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 18)
+    anchors = [(100, 40)]
+    draw.text(anchors[0], "A Title That Runs Across The Whole Page Width Of Both Columns", font=font, fill="black")
+    col_width = 800 // columns
+    for c in range(columns):
+        for r in range(8):
+            x, y = 100 + c * (col_width + 40), 120 + r * 40
+            draw.text((x, y), "words in a column line %d" % r, font=font, fill="black")
+            anchors.append((x, y))
+    return page, anchors
+
+
+def test_single_column_lines_in_order() -> None:
+    page, anchors = draw_page(1)
+    boxes = find_lines(page)
+    assert len(boxes) == len(anchors)
+    assert [b[1] for b in boxes] == sorted(b[1] for b in boxes)
+
+
+def test_two_columns_are_read_column_by_column() -> None:
+    page, anchors = draw_page(2)
+    boxes = find_lines(page)
+    assert len(boxes) == len(anchors)
+    for box, (x, y) in zip(boxes, anchors):  # each box holds its anchor, in reading order
+        assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
+
+
+def test_blank_and_dark_pages() -> None:
+    assert find_lines(Image.new("RGB", (400, 300), "white")) == []
+    dark = Image.new("RGB", (600, 200), (20, 20, 30))
+    ImageDraw.Draw(dark).text((20, 80), "light text on a dark page", font=ImageFont.truetype(FONT, 24), fill="white")
+    (box,) = find_lines(dark)
+    assert box[0] < 30 and box[2] > 300
+
+
+def test_reading_order_without_gutter_is_row_major_and_rejoins_word_gaps() -> None:
+    boxes = [(300, 10, 400, 30), (10, 10, 280, 30), (10, 50, 200, 70)]
+    assert reading_order(boxes, 500) == [(10, 10, 400, 30), (10, 50, 200, 70)]
+
+
+def test_crop_line_adds_a_margin_within_the_image() -> None:
+    page = Image.new("RGB", (100, 100))
+    assert crop_line(page, (10, 10, 50, 30)).size == (40 + 2 * 5, 20 + 2 * 5)
+    assert crop_line(page, (0, 0, 100, 20)).size == (100, 25)

@@ -1,0 +1,66 @@
+"""The trainer runs, checkpoints atomically, evaluates and resumes where it stopped."""
+import json
+from pathlib import Path
+
+import pytest
+
+from genocr.errors import OptionError
+from genocr.train.config import load_config
+from genocr.train.loop import Trainer, lr_at
+from genocr.train.config import Stage
+
+CONFIG = """
+run_dir = "{run}"
+size = "tiny"
+num_workers = 0
+vocab_size = 400
+tokenizer_samples = {{ slice = 60 }}
+eval_every = 4
+eval_samples = 4
+save_every = 3
+log_every = 1
+max_target_tokens = 24
+
+[[stage]]
+name = "lines"
+steps = {steps}
+kinds = {{ slice = 1.0 }}
+batch_size = 4
+warmup = 2
+"""
+
+
+def write(tmp_path: Path, steps: int) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_text(CONFIG.format(run=tmp_path / "run", steps=steps))
+    return path
+
+
+def test_train_then_resume(tmp_path: Path) -> None:
+    Trainer(load_config(write(tmp_path, 5))).train()
+    run = tmp_path / "run"
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "last", "log.jsonl"]
+    rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5]
+    assert any("eval_cer" in r for r in rows)
+    resumed = Trainer(load_config(write(tmp_path, 7)))
+    assert resumed.step == 5  # the final save holds step 5
+    resumed.train()
+    rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "loss" in r][-2:] == [6, 7]
+
+
+def test_lr_warms_up_then_decays() -> None:
+    stage = Stage(name="s", steps=100, kinds={"slice": 1.0}, lr=1.0, warmup=10)
+    assert lr_at(0, stage) == pytest.approx(0.1)
+    assert lr_at(10, stage) == pytest.approx(1.0)
+    assert lr_at(100, stage) == pytest.approx(0.05)
+
+
+def test_config_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="no such config"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('run_dir = "x"\nlearning_rate = 3\n[[stage]]\nname="a"\nsteps=1\nkinds={slice=1.0}\n')
+    with pytest.raises(OptionError, match="learning_rate"):
+        load_config(bad)
