@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from genocr.bench import metrics as M
+from genocr.bench.metrics.text import WORDNET_LEXNAMES, _debian_wordnet
 
 needs_wordnet = pytest.mark.skipif(M.wordnet_reader() is None, reason="no WordNet for nltk METEOR")
 
@@ -121,7 +122,7 @@ def test_meteor_uses_wordnet_synonyms():
     not os.path.isfile("/usr/share/wordnet/data.noun"), reason="Debian wordnet-base not installed"
 )
 def test_debian_wordnet_adapter_reads_wordnet_base():
-    wn = M._debian_wordnet("/usr/share/wordnet")
+    wn = _debian_wordnet("/usr/share/wordnet")
     assert wn.get_version() == "3.0"
     dog = wn.synsets("dog")[0]
     assert dog.name() == "dog.n.01"
@@ -129,7 +130,7 @@ def test_debian_wordnet_adapter_reads_wordnet_base():
     man = "/usr/share/man/man5/lexnames.5WN.gz"
     if os.path.isfile(man):  # our constant must agree with the package's own manual page
         rows = re.findall(r"^(\d\d)\t(\S+)\s*\t", gzip.open(man, "rt").read(), re.M)
-        assert tuple(name for _, name in rows) == M.WORDNET_LEXNAMES
+        assert tuple(name for _, name in rows) == WORDNET_LEXNAMES
 
 
 def test_ocr_scores_chinese_auto_uses_jieba():
