@@ -2,7 +2,7 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base
+APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures texlive-fonts-recommended libcairo2 wamerican fonts-freefont-ttf fonts-urw-base35 fonts-wqy-microhei fonts-open-sans fonts-crosextra-carlito fonts-crosextra-caladea fonts-ebgaramond tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim osra
 
 .PHONY: setup test test-slow apt clean
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from genocr.clickutil import OneLineErrors, fail
 from genocr.errors import GenocrError
 
 EXAMPLES = """
@@ -26,28 +27,7 @@ Examples:
 """
 
 
-class _Group(click.Group):
-    """Reports usage errors and genocr errors as one line instead of a usage block or traceback."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            _fail(exc.format_message(), exc.exit_code)
-        except click.Abort:
-            _fail("aborted", 130)
-        except GenocrError as exc:
-            _fail(str(exc), exc.exit_code)
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"genocr: error: {message}", err=True)
-    sys.exit(code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="genocr")
 def main() -> None:
     """genocr: OCR-2.0 on your own machine.
@@ -101,7 +81,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
             failures += 1
             click.echo(f"genocr: error: {exc}", err=True)
     if not sources:
-        _fail("nothing to read", 1)
+        fail("nothing to read", 1)
     _quiet_transformers()
     ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, max_new_tokens=max_new_tokens)
     total = sum(_count(s, selected) for s in sources)
@@ -130,7 +110,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
                 tqdm.write(f"genocr: warning: {source}: output fell into a repetition loop and was cut",
                            file=sys.stderr)
     if failures:
-        _fail(f"{failures} input(s) could not be read", 1)
+        fail(f"{failures} input(s) could not be read", 1)
 
 
 @main.command()
@@ -178,19 +158,18 @@ def _quiet_transformers() -> None:
     logging.set_verbosity_error()
 
 
-def _attach_optional_groups() -> None:
-    """Subcommand groups that live with their subsystem (data engine, benchmarks)."""
+def _attach_subsystem_groups() -> None:
+    """Subcommand groups that live with their subsystem (data engine, training, benchmarks)."""
+    from genocr.bench.cli import bench_cli
+    from genocr.data.cli import data_cli
     from genocr.train.cli import train_cli
 
-    main.add_command(train_cli, "train")
-    try:
-        from genocr.data.cli import data_cli
-    except ImportError:
-        return
     main.add_command(data_cli, "data")
+    main.add_command(train_cli, "train")
+    main.add_command(bench_cli, "bench")
 
 
-_attach_optional_groups()
+_attach_subsystem_groups()
 
 if __name__ == "__main__":
     main()

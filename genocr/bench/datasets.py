@@ -1,0 +1,139 @@
+"""Benchmark items: the real dev set, any folder laid out like it, and held-out synthetic splits.
+
+The real dev set is evaluation-only data that must never enter the repository, so it is read
+at run time from a folder (by default ``<repo>/../shared/benchmarks/real``). A user folder works
+the same way: either a ``manifest.tsv`` with the dev set's columns (``category``, ``item_id``,
+``image_path``, ``gt_path``; paths relative to the folder) or plain ``NAME.png`` + ``NAME.txt``
+pairs. Synthetic splits are drawn from the data engine's kinds with a fixed seed that training
+never uses, and cached as ``NAME.png`` + ``NAME.txt`` pairs, so the same loader reads them back.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genocr.errors import OptionError
+from genocr.io import atomic_write
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "real"
+DEFAULT_CACHE = REPO_ROOT / "bench" / ".cache"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+MANIFEST_COLUMNS = ("category", "item_id", "image_path", "gt_path")
+# Training draws seeds below this; every held-out split uses it (the kind's CRC keeps them apart).
+HELD_OUT_SEED = 10_000
+DONT_CARE = "###"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image and the ground truth its scorer compares against."""
+
+    id: str
+    category: str
+    image: Path
+    gt: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def read_gt(path: Path) -> tuple[str, dict[str, Any]]:
+    """Ground truth by file type: ICDAR quads (``.gt.txt``), CHIME-S text elements (``.json``), else raw text."""
+    if path.name.endswith(".gt.txt"):
+        return _icdar_quads(path)
+    if path.suffix == ".json":
+        texts = [e["content"] for e in json.loads(path.read_text(encoding="utf-8"))["textelements"]]
+        return "\n".join(texts), {"n_texts": len(texts)}
+    return path.read_text(encoding="utf-8"), {}
+
+
+def _icdar_quads(path: Path) -> tuple[str, dict[str, Any]]:
+    """Cared-for words in reading order (top, then left); ``###`` regions are counted, not scored."""
+    words, dont_care = [], 0
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        parts = line.strip().split(",", 8)
+        if len(parts) < 9:
+            continue
+        if parts[8] == DONT_CARE:
+            dont_care += 1
+            continue
+        xs, ys = [int(float(v)) for v in parts[0:8:2]], [int(float(v)) for v in parts[1:8:2]]
+        words.append((min(ys), min(xs), parts[8]))
+    return "\n".join(w for *_, w in sorted(words)), {"dont_care": dont_care}
+
+
+def load_manifest(root: Path, categories: set[str] | None = None) -> list[Item]:
+    """Items of ``root/manifest.tsv`` (only ``categories`` when given), in manifest order."""
+    items = []
+    with open(root / "manifest.tsv", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        missing = [c for c in MANIFEST_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise OptionError(f"{root / 'manifest.tsv'}: missing columns {', '.join(missing)}")
+        for row in reader:
+            if categories is not None and row["category"] not in categories:
+                continue
+            gt, extra = read_gt(root / row["gt_path"])
+            items.append(Item(row["item_id"], row["category"], root / row["image_path"], gt, extra))
+    return items
+
+
+def load_pairs(root: Path, category: str) -> list[Item]:
+    """``NAME.<image>`` + ``NAME.txt`` pairs in ``root`` (sorted); ``NAME.json`` adds extras."""
+    items = []
+    for image in sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+        gt = image.with_suffix(".txt")
+        if not gt.is_file():
+            continue
+        meta = image.with_suffix(".json")
+        extra = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+        items.append(Item(image.stem, category, image, gt.read_text(encoding="utf-8"), extra))
+    return items
+
+
+def check_data_dir(root: Path) -> None:
+    """Fail early, with one line, on a folder that holds no benchmark items."""
+    if not root.is_dir():
+        raise OptionError(f"data folder not found: {root}")
+    if not (root / "manifest.tsv").is_file() and not load_pairs(root, "custom"):
+        raise OptionError(f"{root}: no manifest.tsv and no NAME.png + NAME.txt pairs")
+
+
+def engine_fingerprint() -> str:
+    """Hash of the data engine's source: a changed generator must not reuse a stale cache."""
+    digest = hashlib.sha1()
+    for path in sorted((Path(__file__).resolve().parents[1] / "data").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None) -> list[Item]:
+    """The first ``n`` held-out samples of ``kind``, generated once into ``cache`` and read back.
+
+    Sample ``i`` comes from ``KINDS[kind](default_rng([HELD_OUT_SEED, crc32(kind), i]))``, the
+    engine's own contract, so a split never depends on ``n`` or on other kinds. ``gt_key`` picks
+    a ``meta`` entry as ground truth instead of the target (tables are scored on their HTML).
+    """
+    import genocr.data.kinds  # noqa: F401 - registers every kind
+    from genocr.data.sample import KINDS
+
+    if kind not in KINDS:
+        raise OptionError(f"unknown data kind '{kind}' (known: {', '.join(sorted(KINDS))})")
+    folder = cache / f"{kind}-{HELD_OUT_SEED}-{engine_fingerprint()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        name = folder / f"{i:05d}"
+        if name.with_suffix(".txt").is_file():
+            continue
+        sample = KINDS[kind](np.random.default_rng([HELD_OUT_SEED, zlib.crc32(kind.encode()), i]))
+        sample.image.convert("RGB").save(name.with_suffix(".png"))
+        extra = {"lang": sample.meta["lang"]} if "lang" in sample.meta else {}
+        atomic_write(name.with_suffix(".json"), json.dumps(extra))
+        atomic_write(name.with_suffix(".txt"), sample.meta[gt_key] if gt_key else sample.target)
+    return load_pairs(folder, f"synth_{kind}")[:n]

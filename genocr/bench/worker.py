@@ -1,0 +1,96 @@
+"""One measured system (or one data kind) in its own process: ``python -m genocr.bench.worker``.
+
+The runner writes a JSON job to stdin and reads JSON events, one per line, from stdout. A
+process per system makes its peak RSS (``ru_maxrss``, plus its largest child process such as a
+``tesseract`` call) its own, so systems can stand side by side in one run. Libraries that print
+are kept off the event stream: stdout is moved to stderr, and events go to a private copy.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS plus that of its largest finished child, in MiB (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + child) / 1024
+
+
+def read_items(job: dict[str, Any], emit: Callable[..., None]) -> None:
+    """Load the system, warm it up on the first item, then time every item ``repeats`` times."""
+    from genocr.bench.systems import build
+
+    start = time.perf_counter()
+    system = build(job["system"])
+    emit("ready", name=system.name, version=system.version, load_s=time.perf_counter() - start)
+    items = job["items"]
+    if items:
+        first = items[0]
+        with contextlib.suppress(Exception):  # a bad first image is reported when it is timed
+            system.read(Path(first["image"]), first["task"], first["lang"], first["layout"])
+    for item in items:
+        seconds, text, error = [], "", None
+        system.last = {}
+        for _ in range(job["repeats"]):
+            start = time.perf_counter()
+            try:
+                text = system.read(Path(item["image"]), item["task"], item["lang"], item["layout"])
+            except Exception as exc:  # one bad image must not end the system's run
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            seconds.append(time.perf_counter() - start)
+        emit("item", key=item["key"], text=text, seconds=statistics.median(seconds), error=error, **system.last)
+
+
+def generate(job: dict[str, Any], emit: Callable[..., None]) -> None:
+    """Time the data engine's generator for one kind on one core (its batch form when it has one)."""
+    import numpy as np
+
+    import genocr.data.kinds  # noqa: F401 - registers every kind
+    from genocr.bench.datasets import HELD_OUT_SEED
+    from genocr.data.sample import KINDS
+
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # inherited by pdflatex and friends
+    kind, n = job["kind"], job["n"]
+    make = KINDS[kind]
+    batch = getattr(make, "make_batch", None)
+    KINDS[kind](np.random.default_rng([HELD_OUT_SEED, 1]))  # warm caches: fonts, imports
+    for r in range(job["repeats"]):
+        rng = np.random.default_rng([HELD_OUT_SEED, zlib.crc32(kind.encode()), r])
+        start = time.perf_counter()
+        if batch is not None:
+            batch(rng, n)
+        else:
+            for _ in range(n):
+                make(rng)
+        emit("timing", seconds=time.perf_counter() - start, batched=batch is not None)
+
+
+def main(stdin: TextIO = sys.stdin) -> None:
+    events = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def emit(event: str, **data: Any) -> None:
+        events.write(json.dumps({"event": event, **data}) + "\n")
+
+    job = json.load(stdin)
+    try:
+        (generate if job["job"] == "generate" else read_items)(job, emit)
+    except Exception as exc:
+        emit("error", type=type(exc).__name__, message=str(exc).splitlines()[0] if str(exc) else "")
+        return
+    emit("done", peak_rss_mb=peak_rss_mb())
+
+
+if __name__ == "__main__":
+    main()
