@@ -1,0 +1,50 @@
+"""``genocr data``: make synthetic datasets and look at them."""
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from .engine import kind_names, make
+from .shards import read_shards
+from .sheet import contact_sheet
+
+
+@click.group("data")
+def data_cli() -> None:
+    """Make and inspect synthetic training data."""
+
+
+@data_cli.command("kinds")
+def kinds_cmd() -> None:
+    """List the data kinds."""
+    click.echo("\n".join(kind_names()))
+
+
+@data_cli.command("make")
+@click.option("--kind", required=True, help="Data kind (see `genocr data kinds`).")
+@click.option("--n", "n", type=int, required=True, help="Number of samples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes.")
+@click.option("--shard-size", type=int, default=1000, show_default=True, help="Samples per tar shard.")
+def make_cmd(kind: str, n: int, seed: int, out: str, workers: int, shard_size: int) -> None:
+    """Write N samples of KIND as tar shards plus manifest.json."""
+    manifest = make(kind, n, seed, out, workers=workers, shard_size=shard_size)
+    click.echo(f"wrote {n} {kind} samples in {len(manifest['shards'])} shard(s) to {out}")
+
+
+@data_cli.command("show")
+@click.argument("directory", type=click.Path())
+@click.option("--n", "n", type=int, default=16, show_default=True, help="Samples to show.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Sheet PNG [default: DIRECTORY/sheet.png].")
+def show_cmd(directory: str, n: int, out: str | None) -> None:
+    """Write a contact sheet of the first N samples of a dataset."""
+    samples = list(islice(read_shards(directory), n))
+    if not samples:
+        raise InputError(f"no samples in {directory}")
+    path = out or str(Path(directory) / "sheet.png")
+    click.echo(contact_sheet(samples, path))

@@ -1,0 +1,223 @@
+"""Text to render, drawn only from what installed packages ship (sources and licences: SOURCES.md).
+
+English: Python's own documentation prose (``pydoc_data``), Faker sentences and records in
+several Latin-script locales, and the ``wamerican`` word list. Chinese: word frequencies from
+jieba's dictionary and Faker's zh_CN/zh_TW providers. Every choice comes from the caller's
+``rng`` (Faker is re-seeded from it) so text is reproducible.
+"""
+from __future__ import annotations
+
+import os
+import re
+import string
+from functools import cache
+
+import numpy as np
+from faker import Faker
+
+from .fonts import cjk_faces
+
+LATIN_LOCALES = ("en_US", "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL")
+ZH_LOCALES = ("zh_CN", "zh_CN", "zh_TW")
+# Faker providers that do not depend on today's date (``date()`` does), so output is reproducible.
+FIELDS = ("name", "address", "company", "job", "phone_number", "email", "url", "city",
+          "street_address", "country", "postcode", "ean13", "license_plate")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+WORDS_FILE = "/usr/share/dict/words"
+ZH_END = "。。。！？；"
+CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+def language(rng: np.random.Generator, zh: float = 0.35) -> str:
+    """"zh" with probability ``zh`` (when a CJK font is installed), else "en"."""
+    return "zh" if rng.random() < zh and cjk_faces() else "en"
+
+
+def choice(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+@cache
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+def faker(rng: np.random.Generator, locale: str) -> Faker:
+    """The Faker of ``locale``, re-seeded from ``rng`` so its output is reproducible."""
+    fake = _faker(locale)
+    fake.seed_instance(int(rng.integers(2**31)))
+    return fake
+
+
+@cache
+def english_words() -> tuple[str, ...]:
+    if os.path.exists(WORDS_FILE):
+        with open(WORDS_FILE, encoding="utf-8") as f:
+            words = tuple(w for w in f.read().split() if re.fullmatch(r"[a-z]{2,14}", w))
+        if words:
+            return words
+    from faker.providers.lorem.en_US import Provider
+
+    return tuple(Provider.word_list)
+
+
+@cache
+def english_sentences() -> tuple[str, ...]:
+    """Plain prose sentences from the Python reference text that ships with every CPython."""
+    from pydoc_data.topics import topics
+
+    text = re.sub(r"\s+", " ", " ".join(topics[k] for k in sorted(topics)))
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    return tuple(s for s in sentences if 20 < len(s) < 220
+                 and re.fullmatch(r"[A-Z][A-Za-z0-9 ,;:()'\"\-]+[.!?]", s))
+
+
+@cache
+def chinese_vocab() -> tuple[tuple[str, ...], np.ndarray]:
+    """Chinese words from jieba's dictionary and the cumulative frequency^0.7 to sample them."""
+    import jieba
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    words, freqs = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            word, freq, tag = line.split()
+            if int(freq) >= 30 and tag != "zg" and CJK.fullmatch(word) and _common(word):
+                words.append(word)
+                freqs.append(int(freq))
+    cdf = np.cumsum(np.asarray(freqs, dtype=np.float64) ** 0.7)
+    return tuple(words), cdf / cdf[-1]
+
+
+def _common(word: str) -> bool:
+    """In GB2312, the 6,763 common simplified characters (jieba's list has some mojibake)."""
+    try:
+        word.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def chinese_words(rng: np.random.Generator, n: int) -> list[str]:
+    words, cdf = chinese_vocab()
+    return [words[i] for i in np.searchsorted(cdf, rng.random(n))]
+
+
+def _chinese_sentence(rng: np.random.Generator) -> str:
+    out = []
+    for i, word in enumerate(chinese_words(rng, int(rng.integers(4, 16)))):
+        r = rng.random()
+        if r < 0.04:
+            word = f"{rng.integers(1, 2030)}{choice(rng, '年月日个元%')}"
+        elif r < 0.06:
+            word = choice(rng, english_words()).upper()[: int(rng.integers(2, 6))]
+        out.append(word)
+        if i and rng.random() < 0.15:
+            out.append(choice(rng, "，，，、"))
+    return "".join(out).rstrip("，、") + choice(rng, ZH_END)
+
+
+def sentence(rng: np.random.Generator, lang: str) -> str:
+    """One sentence of prose (or prose-like word salad) in ``lang`` ("en" or "zh")."""
+    r = rng.random()
+    if lang == "zh":
+        if r < 0.75:
+            return _chinese_sentence(rng)
+        return faker(rng, choice(rng, ZH_LOCALES)).sentence().rstrip(".") + "。"
+    if r < 0.4:
+        return choice(rng, english_sentences())
+    if r < 0.85:
+        return faker(rng, choice(rng, LATIN_LOCALES)).sentence(nb_words=int(rng.integers(4, 16)))
+    words = [choice(rng, english_words()) for _ in range(int(rng.integers(3, 12)))]
+    return " ".join(words).capitalize() + choice(rng, "..!?;:")
+
+
+def date(rng: np.random.Generator, lang: str) -> str:
+    y, m, d = int(rng.integers(1900, 2040)), int(rng.integers(1, 13)), int(rng.integers(1, 29))
+    if lang == "zh":
+        return f"{y}年{m}月{d}日"
+    hh, mm = int(rng.integers(24)), int(rng.integers(60))
+    forms = (f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{m}/{d}/{y}", f"{MONTHS[m - 1]} {d}, {y}",
+             f"{d} {MONTHS[m - 1][:3]} {y}", f"{d}.{m}.{y}", f"{y}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}")
+    return choice(rng, forms)
+
+
+def field(rng: np.random.Generator, lang: str) -> str:
+    """A record-like string (name, address, date, phone number, …), mostly from Faker."""
+    if rng.random() < 0.1:
+        return date(rng, lang)
+    fake = faker(rng, choice(rng, ZH_LOCALES if lang == "zh" else LATIN_LOCALES))
+    value = str(getattr(fake, choice(rng, FIELDS))())
+    return re.sub(r"\s*\n\s*", ", ", value).strip()
+
+
+def number(rng: np.random.Generator) -> str:
+    r = rng.random()
+    if r < 0.3:
+        return f"{rng.integers(0, 10**int(rng.integers(1, 8))):,}"
+    if r < 0.6:
+        return f"{rng.random() * 10**int(rng.integers(0, 5)):.{int(rng.integers(1, 4))}f}"
+    if r < 0.8:
+        return f"{choice(rng, '$€£¥')}{rng.integers(1, 99999)}.{rng.integers(0, 100):02d}"
+    return "".join(choice(rng, string.ascii_uppercase + string.digits + "-/")
+                   for _ in range(int(rng.integers(4, 14))))
+
+
+def paragraph(rng: np.random.Generator, lang: str, n_chars: int) -> str:
+    """Sentences joined into one paragraph of at least ``n_chars`` characters."""
+    parts: list[str] = []
+    size = 0
+    while size < n_chars:
+        parts.append(sentence(rng, lang))
+        size += len(parts[-1]) + 1
+    return ("" if lang == "zh" else " ").join(parts)
+
+
+def snippet(rng: np.random.Generator, lang: str, max_chars: int) -> str:
+    """A short string as found on labels and signs: a record, a number or a clipped sentence."""
+    for _ in range(4):
+        r = rng.random()
+        text = field(rng, lang) if r < 0.35 else number(rng) if r < 0.45 else sentence(rng, lang)
+        if len(text) <= max_chars or lang == "zh" or " " in text[:max_chars].strip():
+            break  # fits, or can be cut between words
+    return clip(text, max_chars)
+
+
+def clip(text: str, max_chars: int) -> str:
+    """Cut ``text`` to at most ``max_chars``, at a space when there is one."""
+    if len(text) <= max_chars:
+        return text.strip()
+    cut = text[:max_chars].strip()
+    return cut.rsplit(" ", 1)[0] if " " in cut else cut
+
+
+def heading(rng: np.random.Generator, lang: str) -> str:
+    if lang == "zh":
+        return "".join(chinese_words(rng, int(rng.integers(2, 6))))
+    words = [choice(rng, english_words()) for _ in range(int(rng.integers(1, 6)))]
+    return " ".join(w.capitalize() if rng.random() < 0.7 else w for w in words)
+
+
+@cache
+def _words_by_length() -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    for w in english_words():
+        out.setdefault(len(w), []).append(w)
+    return {n: tuple(ws) for n, ws in out.items()}
+
+
+def lookalike(rng: np.random.Generator, word: str) -> str:
+    """A different string of the same shape (digits stay digits, CJK stays CJK) for tampering."""
+    for _ in range(8):
+        if CJK.fullmatch(word):
+            new = "".join(chinese_words(rng, len(word) * 2))[: len(word)]
+        elif word.isalpha():
+            new = choice(rng, _words_by_length().get(len(word), english_words()))
+            new = new.capitalize() if word[0].isupper() else new
+        else:
+            new = "".join(str(rng.integers(10)) if c.isdigit() else choice(rng, string.ascii_letters)
+                          if c.isalpha() else c for c in word)
+        if new != word:
+            return new
+    return word[::-1] + "x"

@@ -1,0 +1,55 @@
+"""An endless stream of freshly generated samples for training, as a torch ``IterableDataset``."""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ..errors import OptionError
+from .engine import generate, get_kind
+
+_MIX = zlib.crc32(b"mix")  # keeps the kind-choice generator apart from the samples' own
+
+
+class SyntheticStream(IterableDataset):
+    """Samples drawn from a weighted mix of kinds, generated on the fly.
+
+    Stream position ``j`` picks its kind from ``(seed, j)`` and is then sample ``j`` of that
+    kind, exactly as ``genocr data make`` would write it. DataLoader workers (and distributed
+    ranks) take every ``k``-th position, so none of them repeats another's samples and the
+    stream's content does not depend on how many there are. Items are :class:`Sample` objects,
+    or whatever ``transform`` makes of them (it runs inside the worker); batch them with a
+    ``collate_fn`` of your own.
+    """
+
+    def __init__(self, kinds: dict[str, float], seed: int = 0,
+                 transform: Callable[[Any], Any] | None = None):
+        if not kinds or any(w <= 0 for w in kinds.values()):
+            raise OptionError("give at least one kind, each with a positive weight")
+        for kind in kinds:
+            get_kind(kind)
+        self.names = sorted(kinds)
+        weights = np.array([kinds[k] for k in self.names], dtype=np.float64)
+        self.cdf = np.cumsum(weights / weights.sum())
+        self.seed = seed
+        self.transform = transform
+
+    def kind_at(self, position: int) -> str:
+        u = np.random.default_rng([self.seed, _MIX, position]).random()
+        return self.names[min(int(np.searchsorted(self.cdf, u, side="right")), len(self.names) - 1)]
+
+    def __iter__(self) -> Iterator[Any]:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        rank, ranks = 0, 1
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            rank, ranks = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        position, step = rank * workers + worker, ranks * workers
+        while True:
+            sample = generate(self.kind_at(position), self.seed, position)
+            yield self.transform(sample) if self.transform else sample
+            position += step

@@ -1,0 +1,157 @@
+"""Batched LaTeX: many snippets in one pdflatex run, one PDF page each, rasterised by pdfium.
+
+Starting pdflatex costs 0.1-0.2 s (more with TikZ) while each further snippet costs about a
+millisecond, so the LaTeX kinds draw a whole batch of sources and compile them together. Every
+snippet is a page of the ``standalone`` class, cropped to its content; pdfium rasterises the
+pages directly (no dvipng or ghostscript). Nothing is cached between calls.
+
+The batched kinds register ``make(rng)`` (one sample) built by :func:`batched`, and carry the
+faster ``make.make_batch(rng, n)``; a data engine should call
+``getattr(KINDS[name], "make_batch", None)`` and prefer it when present.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+
+from .corpus import choice
+from .sample import MakeFn, Sample
+
+log = logging.getLogger(__name__)
+
+# Text font families that texlive-fonts-recommended provides through psnfss (Computer Modern,
+# Times, Palatino, Charter, Utopia, Helvetica); switched per snippet so one batch mixes them.
+FONTS = ("cmr", "ptm", "ppl", "bch", "put", "phv")
+# Content wider than its box spills past the cropped page, leaving ground truth that is not in
+# the image; pdflatex reports it with the source line, which tells the snippet.
+OVERFULL = re.compile(r"^Overfull \\hbox \(([\d.]+)pt too wide\).*?lines? (\d+)", re.MULTILINE)
+MAX_OVERFULL_PT = 3.0
+
+
+class LatexError(RuntimeError):
+    """pdflatex failed or produced an unexpected number of pages."""
+
+
+@dataclass
+class Snippet:
+    """One page to typeset: its LaTeX ``body``, the rasterising ``scale`` (1 = 72 dpi) and the
+    kind's own ``data`` (ground truth, metadata) that travels with it."""
+
+    body: str
+    scale: float
+    data: Any = None
+
+
+def available() -> bool:
+    """Whether pdflatex is installed (the kinds fall back or skip otherwise)."""
+    return shutil.which("pdflatex") is not None
+
+
+def font(rng: np.random.Generator) -> str:
+    """LaTeX that switches the rest of the current group to a random text font of FONTS."""
+    return rf"\renewcommand{{\familydefault}}{{{choice(rng, FONTS)}}}\normalfont "
+
+
+def document(bodies: Sequence[str], preamble: str = "", border_pt: float = 4) -> str:
+    """A standalone document with one page per body (each body is its own TeX group)."""
+    pages = "\n".join(f"\\begin{{snippet}}\n{b}\n\\end{{snippet}}" for b in bodies)
+    return (
+        f"\\documentclass[border={border_pt:g}pt]{{standalone}}\n{preamble}\n"
+        "\\standaloneenv{snippet}\n\\begin{document}\n"
+        f"{pages}\n\\end{{document}}\n"
+    )
+
+
+def compile_pdf(source: str, timeout_s: float = 120) -> tuple[bytes, str]:
+    """Run pdflatex on ``source`` in a scratch directory; return the PDF bytes and the log."""
+    with tempfile.TemporaryDirectory(prefix="genocr-tex-") as tmp:
+        Path(tmp, "doc.tex").write_text(source, encoding="utf-8")
+        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, capture_output=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired as e:
+            raise LatexError(f"pdflatex ran past {timeout_s:g} s") from e
+        pdf = Path(tmp, "doc.pdf")
+        if proc.returncode != 0 or not pdf.exists():
+            tail = proc.stdout.decode("utf-8", "replace")[-1500:]
+            raise LatexError(f"pdflatex failed (exit {proc.returncode}):\n{tail}")
+        return pdf.read_bytes(), Path(tmp, "doc.log").read_text("utf-8", "replace")
+
+
+def overfull(source: str, log_text: str) -> set[int]:
+    """Indices of the snippets of ``source`` with a box overfull by more than MAX_OVERFULL_PT."""
+    starts = [i + 1 for i, line in enumerate(source.splitlines()) if line == "\\begin{snippet}"]
+    return {
+        bisect.bisect_right(starts, int(m.group(2))) - 1
+        for m in OVERFULL.finditer(log_text)
+        if float(m.group(1)) > MAX_OVERFULL_PT
+    }
+
+
+def render(
+    bodies: Sequence[str], scales: Sequence[float], preamble: str = ""
+) -> list[Image.Image | None]:
+    """Rasterise each body as its own cropped page; ``None`` for a body that fails on its own
+    or overflows its box.
+
+    A failing batch is split in halves until the culprits are isolated, so one bad source
+    costs a few extra runs instead of the whole batch.
+    """
+    source = document(bodies, preamble)
+    try:
+        pdf_bytes, log_text = compile_pdf(source)
+    except LatexError as e:
+        if len(bodies) == 1:
+            log.warning("dropped a LaTeX snippet that does not compile: %s\n%s", bodies[0][:200], e)
+            return [None]
+        mid = len(bodies) // 2
+        return render(bodies[:mid], scales[:mid], preamble) + render(bodies[mid:], scales[mid:], preamble)
+    spilled = overfull(source, log_text)
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        if len(pdf) != len(bodies):
+            raise LatexError(f"expected {len(bodies)} pages, got {len(pdf)}")
+        return [None if i in spilled else pdf[i].render(scale=s).to_pil().convert("RGB")
+                for i, s in enumerate(scales)]
+    finally:
+        pdf.close()
+
+
+def render_many(
+    rng: np.random.Generator,
+    n: int,
+    draw: Callable[[np.random.Generator], Snippet],
+    preamble: str = "",
+    rounds: int = 3,
+) -> list[tuple[Snippet, Image.Image]]:
+    """Draw ``n`` snippets with ``draw(rng)`` and typeset them in one run, redrawing failures."""
+    done: list[tuple[Snippet, Image.Image]] = []
+    for _ in range(rounds):
+        snippets = [draw(rng) for _ in range(n - len(done))]
+        images = render([s.body for s in snippets], [s.scale for s in snippets], preamble)
+        done += [(s, im) for s, im in zip(snippets, images) if im is not None]
+        if len(done) == n:
+            return done
+    raise LatexError(f"only {len(done)} of {n} snippets compiled after {rounds} rounds")
+
+
+def batched(make_batch: Callable[[np.random.Generator, int], list[Sample]]) -> MakeFn:
+    """A one-sample ``make(rng)`` over ``make_batch``, carrying it as ``make.make_batch``."""
+
+    def make(rng: np.random.Generator) -> Sample:
+        """One sample: ``make_batch(rng, 1)``, which still pays a whole pdflatex start."""
+        return make_batch(rng, 1)[0]
+
+    make.make_batch = make_batch  # type: ignore[attr-defined]
+    return make

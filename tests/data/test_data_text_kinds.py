@@ -1,0 +1,112 @@
+"""Text kinds: each renders, and its ground truth agrees with the pixels by an independent check."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from genocr.data.engine import generate
+from genocr.data.kinds.page import PAGE_BREAK
+from genocr.data.kinds.region import COLORS
+
+SEEDS = range(6)
+
+
+def _inside(box, img) -> bool:
+    x0, y0, x1, y1 = box
+    return 0 <= x0 < x1 <= img.width and 0 <= y0 < y1 <= img.height
+
+
+def _has_ink(img, box) -> bool:
+    """Something is drawn in the box: its (denoised) grey levels spread well beyond noise."""
+    crop = cv2.GaussianBlur(np.asarray(img.convert("L").crop(box)), (3, 3), 0)
+    return int(crop.max()) - int(crop.min()) > 30
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_slice(seed):
+    s = generate("slice", 0, seed)
+    lines = s.meta["lines"]
+    assert s.task == "plain" and 1 <= len(lines) <= 3
+    assert s.target == "\n".join(ln["text"] for ln in lines) and s.target.strip()
+    for ln in lines:
+        assert _inside(ln["box"], s.image) and _has_ink(s.image, ln["box"])
+        words = ln["words"]
+        assert "".join(w["text"] for w in words) == "".join(ln["text"].split())
+        assert [w["box"][0] for w in words] == sorted(w["box"][0] for w in words)
+        for w in words:
+            x0, y0, x1, y1 = w["box"]
+            assert ln["box"][0] <= x0 < x1 <= ln["box"][2] and ln["box"][1] <= y0 < y1 <= ln["box"][3]
+            assert _has_ink(s.image, w["box"])
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_page(seed):
+    s = generate("page", 0, seed)
+    lines = s.meta["lines"]
+    assert s.task == "plain" and len(lines) >= 5
+    assert s.target == "\n".join(ln["text"] for ln in lines)
+    assert s.meta["markdown"].strip()
+    assert sum(b["lines"] for b in s.meta["blocks"]) == len(lines)
+    assert all(_inside(ln["box"], s.image) for ln in lines)
+    assert np.mean([_has_ink(s.image, ln["box"]) for ln in lines]) > 0.9
+
+
+def test_region_box_and_color():
+    seen = set()
+    for seed in range(12):
+        s = generate("region", 0, seed)
+        box, img = s.meta["box"], s.image
+        assert _inside(box, img) and s.target == "\n".join(ln["text"] for ln in s.meta["lines"])
+        assert s.meta["box_norm"] == [int(box[0] / img.width * 1000), int(box[1] / img.height * 1000),
+                                      int(box[2] / img.width * 1000), int(box[3] / img.height * 1000)]
+        for ln in s.meta["lines"]:
+            x0, y0, x1, y1 = ln["box"]
+            assert box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]
+        seen.add(s.task)
+        if s.task == "color":
+            want = np.array(COLORS[s.meta["color"]])
+            x0, y0, x1, y1 = s.meta["frame"]
+            arr = np.asarray(img.convert("RGB"), np.int16)
+            edge = np.concatenate([arr[y0, x0:x1], arr[y1, x0:x1], arr[y0:y1, x0], arr[y0:y1, x1]])
+            assert np.mean(np.abs(edge - want).max(axis=1) < 8) > 0.95
+        if seen == {"box", "color"}:
+            break
+    assert seen == {"box", "color"}
+
+
+def test_multi_page():
+    for seed in range(3):
+        s = generate("multi-page", 0, seed)
+        assert s.task == "multi-page" and 2 <= len(s.images) <= 8
+        chunks = s.target.split(PAGE_BREAK)
+        assert len(chunks) == len(s.images) == len(s.meta["pages"])
+        assert all(c.strip() for c in chunks)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:4])
+def test_scene(seed):
+    s = generate("scene", 0, seed)
+    inst = s.meta["instances"]
+    assert s.target == "\n".join(i["text"] for i in inst)
+    for i in inst:
+        assert _inside(i["box"], s.image)
+        pts = np.array(i["polygon"])
+        assert pts[:, 0].min() >= i["box"][0] - 1 and pts[:, 1].max() <= i["box"][3] + 1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pixel(seed):
+    s = generate("pixel", 0, seed)
+    image = np.asarray(s.image.convert("RGB"))
+    clean = np.asarray(s.extra_images["clean"].convert("RGB"))
+    mask = np.asarray(s.extra_images["mask"])
+    assert s.extra_images["mask"].mode == "L" and set(np.unique(mask)) <= {0, 255} and mask.any()
+    near = cv2.dilate((mask > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert np.array_equal(image[~near], clean[~near])  # removal GT == input outside the text
+    assert (image[mask > 0] != clean[mask > 0]).any(axis=-1).mean() > 0.5
+    tampered = np.asarray(s.extra_images["tampered"].convert("RGB"))
+    tmask = np.asarray(s.extra_images["tamper_mask"]) > 0
+    assert np.array_equal(image[~tmask], tampered[~tmask])
+    if "tampered" in s.meta:
+        assert tmask.any() and (image != tampered).any()
