@@ -27,7 +27,7 @@ class SyntheticStream(IterableDataset):
     """
 
     def __init__(self, kinds: dict[str, float], seed: int = 0,
-                 transform: Callable[[Any], Any] | None = None):
+                 transform: Callable[[Any], Any] | None = None, start: int = 0):
         if not kinds or any(w <= 0 for w in kinds.values()):
             raise OptionError("give at least one kind, each with a positive weight")
         for kind in kinds:
@@ -37,6 +37,7 @@ class SyntheticStream(IterableDataset):
         self.cdf = np.cumsum(weights / weights.sum())
         self.seed = seed
         self.transform = transform
+        self.start = start  # first stream position: a resumed training run skips what it saw
 
     def kind_at(self, position: int) -> str:
         u = np.random.default_rng([self.seed, _MIX, position]).random()
@@ -48,7 +49,7 @@ class SyntheticStream(IterableDataset):
         rank, ranks = 0, 1
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             rank, ranks = torch.distributed.get_rank(), torch.distributed.get_world_size()
-        position, step = rank * workers + worker, ranks * workers
+        position, step = self.start + rank * workers + worker, ranks * workers
         while True:
             sample = generate(self.kind_at(position), self.seed, position)
             yield self.transform(sample) if self.transform else sample

@@ -1,7 +1,6 @@
 """Training pairs from the data engine, and the collator that turns them into model inputs."""
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -45,32 +44,25 @@ VIEWS = {"lines": line_pairs, "whole": whole_pairs}
 
 
 class PairStream(torch.utils.data.IterableDataset):
-    """An endless stream of training pairs from a weighted mix of data-engine kinds.
+    """Training pairs cut from the engine's :class:`~genocr.data.dataset.SyntheticStream`.
 
-    Each worker draws from its own seed, so workers never repeat each other; ``offset`` moves a
-    resumed run onto samples it has not seen.
+    ``start`` moves a resumed run onto stream positions it has not seen; ``langs`` keeps only
+    samples of those languages (a stage that teaches English first, say).
     """
 
-    def __init__(self, kinds: dict[str, float], seed: int, views: str = "lines", offset: int = 0,
+    def __init__(self, kinds: dict[str, float], seed: int, views: str = "lines", start: int = 0,
                  langs: list[str] | None = None) -> None:
-        self.kinds = list(kinds)
-        weights = np.array([kinds[k] for k in self.kinds], dtype=float)
-        self.weights = weights / weights.sum()
-        self.seed, self.views, self.offset, self.langs = seed, views, offset, langs
+        from genocr.data.dataset import SyntheticStream
+
+        self.samples = SyntheticStream(kinds, seed, start=start)
+        self.views, self.langs = views, langs
+        self.seed, self.start = seed, start
 
     def __iter__(self) -> Iterator[Pair]:
-        from genocr.data.sample import KINDS
-        import genocr.data.kinds  # noqa: F401  (registers every kind)
-
         info = torch.utils.data.get_worker_info()
-        worker = info.id if info is not None else 0
-        rng = np.random.default_rng([self.seed, self.offset, worker])
+        rng = np.random.default_rng([self.seed, self.start, info.id if info else 0])
         cut = VIEWS[self.views]
-        i = 0
-        while True:
-            kind = self.kinds[int(rng.choice(len(self.kinds), p=self.weights))]
-            sample = KINDS[kind](np.random.default_rng([self.seed, self.offset, worker, zlib.crc32(kind.encode()), i]))
-            i += 1
+        for sample in self.samples:
             if self.langs is None or sample.meta.get("lang") in self.langs:
                 yield from cut(sample, rng)
 

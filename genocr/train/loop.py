@@ -78,8 +78,9 @@ class Trainer:
 
     def batches(self, stage: Stage) -> Any:
         c = self.config
-        # Offset by the global step so a resumed run draws samples it has not seen.
-        stream = PairStream(stage.kinds, c.seed, stage.views, offset=self.step, langs=stage.langs)
+        # Start past every sample drawn so far (each step drew fewer samples than pairs).
+        start = self.step * stage.batch_size * stage.grad_accum
+        stream = PairStream(stage.kinds, c.seed, stage.views, start=start, langs=stage.langs)
         loader = torch.utils.data.DataLoader(
             stream, batch_size=stage.batch_size, collate_fn=Collator(self.model, c.max_target_tokens),
             num_workers=c.num_workers, prefetch_factor=4 if c.num_workers else None,

@@ -6,10 +6,8 @@ an unknown character.
 """
 from __future__ import annotations
 
-import zlib
 from typing import Iterable, Iterator
 
-import numpy as np
 from transformers import PreTrainedTokenizerFast
 
 SPECIAL_TOKENS = [
@@ -42,10 +40,8 @@ def _with_prompts(texts: Iterable[str]) -> Iterator[str]:
 
 def engine_targets(counts: dict[str, int], seed: int) -> Iterator[str]:
     """Ground-truth texts of ``counts[kind]`` data-engine samples per kind (a held-apart seed)."""
-    from genocr.data.sample import KINDS
-    import genocr.data.kinds  # noqa: F401  (registers every kind)
+    from genocr.data.engine import generate
 
     for kind, n in counts.items():
-        make = KINDS[kind]
         for i in range(n):
-            yield make(np.random.default_rng([seed, zlib.crc32(kind.encode()), i])).target
+            yield generate(kind, seed, i).target
