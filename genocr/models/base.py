@@ -22,6 +22,10 @@ class OCRModel(ABC):
     family: ClassVar[str]
     #: Query features the family understands, from {"box", "color", "tiles", "multi_page"}.
     features: ClassVar[frozenset[str]]
+    #: The transformers class of the network (e.g. ``GotOcr2ForConditionalGeneration``).
+    model_class: ClassVar[Any]
+    #: True for models that read line slices: the reader cuts pages into lines for them.
+    reads_lines: ClassVar[bool] = False
 
     def __init__(self, name: str, model: Any, tokenizer: Any, image_processor: Any) -> None:
         self.name = name
@@ -30,9 +34,16 @@ class OCRModel(ABC):
         self.image_processor = image_processor
 
     @classmethod
-    @abstractmethod
     def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "OCRModel":
-        """Load weights, tokenizer and image processor from a folder (or, online, a hub id)."""
+        """Load weights, tokenizer and image processor from a folder (or, online, a hub id).
+
+        The image processor is the PIL one: it needs no torchvision and resizes as GOT did.
+        """
+        from transformers import AutoImageProcessor, AutoTokenizer
+
+        model = cls.model_class.from_pretrained(path, dtype=torch_dtype(device))
+        return cls(name, model.to(device).eval(), AutoTokenizer.from_pretrained(path),
+                   AutoImageProcessor.from_pretrained(path, backend="pil"))
 
     @abstractmethod
     def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 from PIL import Image
-from transformers import AutoImageProcessor, AutoTokenizer, GotOcr2ForConditionalGeneration
+from transformers import GotOcr2ForConditionalGeneration
 
-from genocr.models.base import OCRModel, torch_dtype
+from genocr.models.base import OCRModel
 from genocr.models.registry import register_family
 from genocr.tasks import Query, got_prompt
 
@@ -15,17 +15,8 @@ class GotOcr2(OCRModel):
     """SAM-style encoder (one token per 64x64 px) feeding a Qwen decoder; force-resized square views."""
 
     family = "got-ocr2"
+    model_class = GotOcr2ForConditionalGeneration
     features = frozenset({"box", "color", "tiles", "multi_page"})
-
-    @classmethod
-    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "GotOcr2":
-        model = GotOcr2ForConditionalGeneration.from_pretrained(path, dtype=torch_dtype(device))
-        return cls(
-            name,
-            model.to(device).eval(),
-            AutoTokenizer.from_pretrained(path),
-            AutoImageProcessor.from_pretrained(path, backend="pil"),
-        )
 
     @property
     def tile_size(self) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 from PIL import Image
-from transformers import AutoImageProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration
+from transformers import Qwen2VLForConditionalGeneration
 
-from genocr.models.base import OCRModel, torch_dtype
+from genocr.models.base import OCRModel
 from genocr.models.registry import register_family
 from genocr.tasks import Query, qwen_prompt
 
@@ -15,17 +15,8 @@ class Qwen2VL(OCRModel):
     """Reads each image at its own resolution; regions use Qwen2-VL's grounding tokens."""
 
     family = "qwen2-vl"
+    model_class = Qwen2VLForConditionalGeneration
     features = frozenset({"box", "color", "multi_page"})
-
-    @classmethod
-    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "Qwen2VL":
-        model = Qwen2VLForConditionalGeneration.from_pretrained(path, dtype=torch_dtype(device))
-        return cls(
-            name,
-            model.to(device).eval(),
-            AutoTokenizer.from_pretrained(path),
-            AutoImageProcessor.from_pretrained(path, backend="pil"),
-        )
 
     def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
         vision = self.image_processor(images=views, return_tensors="pt")

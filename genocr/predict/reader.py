@@ -117,7 +117,7 @@ class OCR:
         max_tiles: int | None,
         on_text: Callable[[str], None] | None,
     ) -> PageResult:
-        if getattr(self.model, "reads_lines", False):
+        if self.model.reads_lines:
             return self._read_by_lines(pages, base, on_text)
         views = [p.image for p in pages]
         query = base
