@@ -152,18 +152,26 @@ def _select(pages: str | Sequence[int] | None, count: int, name: str, has: str) 
 
 
 _PDF_ERRORS = {
-    pdfium_raw.FPDF_ERR_SUCCESS: "the PDF has no pages",  # PDFium opens it but reports 0 pages
     pdfium_raw.FPDF_ERR_PASSWORD: "the PDF is password-protected",
     pdfium_raw.FPDF_ERR_FORMAT: "not a readable PDF (damaged or not a PDF)",
 }
+_EMPTY_PAGE_TREE = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
 
 
 def _open_pdf(payload: bytes | str, name: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(payload)
     except pdfium.PdfiumError as error:
-        reason = _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")
-        raise InputError(f"{name}: {reason}") from error
+        raise InputError(f"{name}: {_pdf_failure(payload, error)}") from error
+
+
+def _pdf_failure(payload: bytes | str, error: pdfium.PdfiumError) -> str:
+    """PDFium refuses a PDF without pages, and its error code may then be a stale one from an
+    earlier call; a page tree that counts 0 pages says what really happened."""
+    data = payload if isinstance(payload, bytes) else open(payload, "rb").read()
+    if error.err_code == pdfium_raw.FPDF_ERR_SUCCESS or _EMPTY_PAGE_TREE.search(data):
+        return "the PDF has no pages"
+    return _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")
 
 
 def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int) -> list[Page]:

@@ -339,3 +339,17 @@ def test_parse_page_range_rejects(spec: str) -> None:
     with pytest.raises(OptionError) as caught:
         parse_page_range(spec)
     assert "\n" not in str(caught.value) and repr(spec) in str(caught.value)
+
+
+def test_empty_pdf_after_a_corrupt_one_still_says_no_pages(tmp_path):
+    """PDFium's last-error code is process-wide; a stale one must not change the message."""
+    import pypdfium2 as pdfium
+
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n garbage")
+    empty = tmp_path / "empty.pdf"
+    pdfium.PdfDocument.new().save(empty)
+    with pytest.raises(InputError, match="not a readable PDF"):
+        load_pages(corrupt)
+    with pytest.raises(InputError, match="the PDF has no pages"):
+        load_pages(empty)
