@@ -2,26 +2,7 @@
 from PIL import Image, ImageDraw, ImageFont
 
 from genocr.predict.lines import crop_line, find_lines, reading_order
-
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-
-def draw_page(columns: int) -> tuple[Image.Image, list[tuple[int, int]]]:
-    """A page with a full-width title, then ``columns`` columns of 8 lines; returns line anchors
-    in true reading order."""
-    page = Image.new("RGB", (1000, 800), "white")
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(FONT, 18)
-    anchors = [(100, 40)]
-    draw.text(anchors[0], "A Title That Runs Across The Whole Page Width Of Both Columns", font=font, fill="black")
-    col_width = 800 // columns
-    for c in range(columns):
-        for r in range(8):
-            x, y = 100 + c * (col_width + 40), 120 + r * 40
-            draw.text((x, y), "words in a column line %d" % r, font=font, fill="black")
-            anchors.append((x, y))
-    return page, anchors
-
+from tests_helpers import FONT, draw_page
 
 def test_single_column_lines_in_order() -> None:
     page, anchors = draw_page(1)

@@ -107,3 +107,22 @@ def test_a_list_of_sources_is_one_document(got_ocr: OCR, png_path: Path, pdf3_pa
     (page,) = result.pages
     assert page.pages == [1, 2, 3, 4]  # numbered on across sources
     assert result.source == f"{png_path}, {pdf3_path}"
+
+
+def test_line_reading_models_read_a_page_line_by_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import build_tokenizer
+    from genocr.models.small import GenocrSmall
+    from tests_helpers import draw_page
+
+    torch.manual_seed(0)
+    model = GenocrSmall.build("tiny", build_tokenizer())
+    ocr = OCR(model, DecodeConfig(max_new_tokens=3), line_batch=4)
+    batches = []
+    prepare = model.prepare_batch
+    monkeypatch.setattr(model, "prepare_batch", lambda views, q: batches.append(len(views)) or prepare(views, q))
+    page, anchors = draw_page(2)
+    result = ocr.read(page)
+    assert batches == [4, 4, 4, 4, 1]  # 17 lines (title + 2 x 8) in batches of 4
+    assert len(result.pages[0].text.splitlines()) <= len(anchors)
+    with pytest.raises(OptionError, match="does not support color"):
+        ocr.read(page, color="red")
