@@ -9,7 +9,8 @@ APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base texl
 setup: apt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# The CPU build of torch first: a bare `torch` would pull a multi-GB CUDA build.
+	# torch first, pinned: on these machines pip takes the local CPU build of 2.13.0; a bare
+	# `torch` would pull a multi-GB CUDA build. Elsewhere add --index-url .../whl/cpu by hand.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c constraints.txt -e '.[data,bench,dev]'
 	$(BIN)/python -m genocr.export.vendor

@@ -4,11 +4,13 @@
 >>> ocr = genocr.OCR.load("path/to/model")        # doctest: +SKIP
 >>> print(ocr.read("page.png").text)               # doctest: +SKIP
 """
+from importlib.metadata import version
+
 from genocr.errors import GenocrError, InputError, ModelError, OptionError
 from genocr.predict import OCR, DecodeConfig
 from genocr.results import PageResult, ReadResult
 
-__version__ = "0.1.0"
+__version__ = version("genocr")
 __all__ = [
     "OCR",
     "DecodeConfig",

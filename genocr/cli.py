@@ -64,7 +64,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     from tqdm import tqdm
 
     from genocr.export import render
-    from genocr.io import atomic_write, count_pages, expand_sources, parse_page_range
+    from genocr.io import atomic_write, expand_sources, parse_page_range
     from genocr.models import DEFAULT_MODEL
     from genocr.predict import OCR
     from genocr.tasks import parse_box
@@ -84,6 +84,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
         fail("nothing to read", 1)
     _quiet_transformers()
     ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, max_new_tokens=max_new_tokens)
+    ocr.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)  # once, not per file
     total = sum(_count(s, selected) for s in sources)
     on_text = (lambda t: click.echo(t, nl=False, err=True)) if stream else None
     names: set[str] = set()

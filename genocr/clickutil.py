@@ -23,6 +23,8 @@ class OneLineErrors(click.Group):
             fail("aborted", 130)
         except GenocrError as exc:
             fail(str(exc), exc.exit_code)
+        except OSError as exc:  # an unwritable --out, a full disk: the user's to fix, not a bug
+            fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -97,6 +97,29 @@ def tiny_got_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def talkative_got_dir(tiny_got_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny GOT with an output layer that can only say "a" or "b": visible text, so that
+    tests comparing streamed and returned text compare something."""
+    from transformers import GotOcr2ForConditionalGeneration, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("talkative-got")
+    model = GotOcr2ForConditionalGeneration.from_pretrained(tiny_got_dir)
+    tok = PreTrainedTokenizerFast.from_pretrained(tiny_got_dir)
+    a, b = (tok.convert_tokens_to_ids(t) for t in ("a", "b"))
+    with torch.no_grad():
+        norm = model.model.language_model.norm.weight
+        norm.zero_()
+        norm[0] = 1.0  # the final hidden state keeps one component...
+        head = model.lm_head.weight
+        head.zero_()
+        head[a, 0], head[b, 0] = 10.0, -10.0  # ...whose sign picks "a" or "b"
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    (folder / "preprocessor_config.json").write_text((tiny_got_dir / "preprocessor_config.json").read_text())
+    return folder
+
+
+@pytest.fixture(scope="session")
 def tiny_qwen2vl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_qwen2vl(tmp_path_factory.mktemp("tiny-qwen2vl"))
 

@@ -59,9 +59,11 @@ def test_read_prints_to_stdout_and_reads_stdin(tiny_got_dir: Path, png_path: Pat
     assert json.loads(proc.stdout)["source"] == "-"
 
 
-def test_stream_prints_tokens(tiny_got_dir: Path, png_path: Path) -> None:
-    proc = genocr("read", str(png_path), "--model", str(tiny_got_dir), "--stream", "--max-new-tokens", "6")
+def test_stream_prints_tokens(talkative_got_dir: Path, png_path: Path) -> None:
+    proc = genocr("read", str(png_path), "--model", str(talkative_got_dir), "--stream", "--max-new-tokens", "6")
     assert proc.returncode == 0, proc.stderr.decode()
+    streamed, printed = proc.stderr.decode().strip(), proc.stdout.decode().strip()
+    assert printed and streamed.endswith(printed)  # tokens on stderr as decoded, the result on stdout
 
 
 def test_batch_carries_on_past_a_bad_file(tiny_got_dir: Path, png_path: Path, tmp_path: Path) -> None:
@@ -83,6 +85,8 @@ def test_batch_carries_on_past_a_bad_file(tiny_got_dir: Path, png_path: Path, tm
     (["--pages", "2"], "out of range"),
     (["--tiles", "lots"], "tiles must be"),
     (["--bogus"], "No such option"),
+    (["--device", "tpu"], "device"),
+    (["--tiles", "4", "--multi-page"], "cannot be combined"),
 ])
 def test_bad_options_fail_in_one_line(args: list[str], fragment: str, tiny_got_dir: Path, png_path: Path) -> None:
     one_line_error(genocr_in_process("read", str(png_path), "--model", str(tiny_got_dir), *args), fragment)

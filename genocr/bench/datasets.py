@@ -12,12 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import zlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from genocr.errors import OptionError
 from genocr.io import atomic_write
@@ -116,23 +114,23 @@ def engine_fingerprint() -> str:
 def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None) -> list[Item]:
     """The first ``n`` held-out samples of ``kind``, generated once into ``cache`` and read back.
 
-    Sample ``i`` comes from ``KINDS[kind](default_rng([HELD_OUT_SEED, crc32(kind), i]))``, the
+    Sample ``i`` is ``genocr.data.engine.generate(kind, HELD_OUT_SEED, i)``, the
     engine's own contract, so a split never depends on ``n`` or on other kinds. ``gt_key`` picks
     a ``meta`` entry as ground truth instead of the target (tables are scored on their HTML).
     """
     import genocr.data.kinds  # noqa: F401 - registers every kind
-    from genocr.data.sample import KINDS
+    from genocr.data import engine
 
-    if kind not in KINDS:
-        raise OptionError(f"unknown data kind '{kind}' (known: {', '.join(sorted(KINDS))})")
     folder = cache / f"{kind}-{HELD_OUT_SEED}-{engine_fingerprint()}"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         name = folder / f"{i:05d}"
         if name.with_suffix(".txt").is_file():
             continue
-        sample = KINDS[kind](np.random.default_rng([HELD_OUT_SEED, zlib.crc32(kind.encode()), i]))
-        sample.image.convert("RGB").save(name.with_suffix(".png"))
+        sample = engine.generate(kind, HELD_OUT_SEED, i)  # raises OptionError for an unknown kind
+        png = io.BytesIO()
+        sample.image.convert("RGB").save(png, "PNG")
+        atomic_write(name.with_suffix(".png"), png.getvalue())
         extra = {"lang": sample.meta["lang"]} if "lang" in sample.meta else {}
         atomic_write(name.with_suffix(".json"), json.dumps(extra))
         atomic_write(name.with_suffix(".txt"), sample.meta[gt_key] if gt_key else sample.target)

@@ -14,7 +14,6 @@ import resource
 import statistics
 import sys
 import time
-import zlib
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -53,19 +52,16 @@ def read_items(job: dict[str, Any], emit: Callable[..., None]) -> None:
 
 def generate(job: dict[str, Any], emit: Callable[..., None]) -> None:
     """Time the data engine's generator for one kind on one core (its batch form when it has one)."""
-    import numpy as np
-
-    import genocr.data.kinds  # noqa: F401 - registers every kind
     from genocr.bench.datasets import HELD_OUT_SEED
-    from genocr.data.sample import KINDS
+    from genocr.data.engine import get_kind, sample_rng
 
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # inherited by pdflatex and friends
     kind, n = job["kind"], job["n"]
-    make = KINDS[kind]
+    make = get_kind(kind)
     batch = getattr(make, "make_batch", None)
-    KINDS[kind](np.random.default_rng([HELD_OUT_SEED, 1]))  # warm caches: fonts, imports
+    make(sample_rng(kind, HELD_OUT_SEED + 1, 0))  # warm caches: fonts, imports
     for r in range(job["repeats"]):
-        rng = np.random.default_rng([HELD_OUT_SEED, zlib.crc32(kind.encode()), r])
+        rng = sample_rng(kind, HELD_OUT_SEED, r)
         start = time.perf_counter()
         if batch is not None:
             batch(rng, n)

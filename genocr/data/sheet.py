@@ -1,11 +1,13 @@
 """Contact sheets: a grid of sample images with their ground truth, to eyeball a dataset."""
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
+from ..io import atomic_write
 from .fonts import cjk_faces, latin_faces
 from .render import line_height, wrap
 from .sample import Sample
@@ -39,5 +41,7 @@ def contact_sheet(samples: Sequence[Sample], path: str | os.PathLike, cols: int 
             caption = caption[:TEXT_LINES] + [caption[TEXT_LINES][:-1] + "…"]
         for j, line in enumerate(caption):
             draw.text((x, y + CELL[1] + 6 + j * lh), line, font=font, fill=(90, 90, 90) if j == 0 else (0, 0, 0))
-    sheet.save(path, "PNG")
+    png = io.BytesIO()
+    sheet.save(png, "PNG")
+    atomic_write(path, png.getvalue())
     return str(path)

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -168,7 +169,7 @@ def _open_pdf(payload: bytes | str, name: str) -> pdfium.PdfDocument:
 def _pdf_failure(payload: bytes | str, error: pdfium.PdfiumError) -> str:
     """PDFium refuses a PDF without pages, and its error code may then be a stale one from an
     earlier call; a page tree that counts 0 pages says what really happened."""
-    data = payload if isinstance(payload, bytes) else open(payload, "rb").read()
+    data = payload if isinstance(payload, bytes) else Path(payload).read_bytes()
     if error.err_code == pdfium_raw.FPDF_ERR_SUCCESS or _EMPTY_PAGE_TREE.search(data):
         return "the PDF has no pages"
     return _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")

@@ -41,6 +41,7 @@ class OCRModel(ABC):
         """
         from transformers import AutoImageProcessor, AutoTokenizer
 
+        check_device(device)
         model = cls.model_class.from_pretrained(path, dtype=torch_dtype(device))
         return cls(name, model.to(device).eval(), AutoTokenizer.from_pretrained(path),
                    AutoImageProcessor.from_pretrained(path, backend="pil"))
@@ -78,6 +79,18 @@ class OCRModel(ABC):
     def tokenize(self, prompt: str) -> dict[str, torch.Tensor]:
         enc = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
+def check_device(device: str) -> None:
+    """Refuse a device this machine's torch cannot use, before any weights are read."""
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise OptionError(f"unknown device '{device}' (use cpu, cuda or cuda:N)") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise OptionError(f"device '{device}' asked for, but torch sees no CUDA GPU here")
+    if kind not in ("cpu", "cuda"):
+        raise OptionError(f"device '{device}' is not supported (use cpu, cuda or cuda:N)")
 
 
 def torch_dtype(device: str) -> torch.dtype:

@@ -119,15 +119,23 @@ def generate(
     seconds = (time.perf_counter() - start) / out.shape[0]
     prompt_tokens = inputs["attention_mask"].sum(dim=1).tolist()
     return [
-        _finish(row, out[row, prompt_len:].tolist(), int(prompt_tokens[row]), guard, tokenizer, stop_ids, config, seconds)
+        _finish(row, out[row, prompt_len:].tolist(), int(prompt_tokens[row]), guard, tokenizer, stop_ids,
+                pad_id, config, seconds)
         for row in range(out.shape[0])
     ]
 
 
 def _finish(row: int, new: list[int], prompt_tokens: int, guard: LoopGuard, tokenizer: Any,
-            stop_ids: Sequence[int], config: DecodeConfig, seconds: float) -> Generation:
-    """Cut a row's tokens at its stop token or loop, and decode them."""
+            stop_ids: Sequence[int], pad_id: int, config: DecodeConfig, seconds: float) -> Generation:
+    """Cut a row's tokens at its stop token or loop, and decode them.
+
+    A row stopped early in a batch is filled with padding while the others go on; the padding
+    is dropped before looking for the loop that stopped it.
+    """
     stops = [i for i, t in enumerate(new) if t in stop_ids]
+    if not stops:
+        while new and new[-1] == pad_id:
+            new = new[:-1]
     if stops:
         reason, new = "stop", new[: stops[0]]
         new_tokens = stops[0] + 1

@@ -7,20 +7,12 @@ characters into line blobs, and take their boxes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 from PIL import Image
 
 Box = tuple[int, int, int, int]
 
-
-@dataclass
-class TextLine:
-    box: Box
-    column: int = 0
-    band: int = 0
 
 
 def text_mask(image: Image.Image) -> np.ndarray:

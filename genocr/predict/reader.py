@@ -75,11 +75,8 @@ class OCR:
         ``tiles`` reads each page at dynamic resolution; ``multi_page`` reads the selected
         pages together into one output, as GOT's multi-page mode does.
         """
+        base = self.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
         max_tiles = parse_tiles(tiles)
-        pixel_box = parse_box(box) if box is not None else None
-        # The query holds the pixel box until each page's size turns it into GOT's 0-1000 scale.
-        base = Query(task=task, box=pixel_box, color=color, crop=max_tiles is not None, multi_page=multi_page)
-        self.model.check(base)
         start = time.perf_counter()
         loaded = self._load(source, pages, dpi)
         groups = [loaded] if multi_page else [[p] for p in loaded]
@@ -96,6 +93,18 @@ class OCR:
             pages=results,
             seconds=time.perf_counter() - start,
         )
+
+    def check(self, task: str = "plain", box: str | Box | None = None, color: str | None = None,
+              tiles: int | str | None = None, multi_page: bool = False) -> Query:
+        """The query these options ask for, refused now if the options or the model cannot serve it.
+
+        The query holds the pixel box until each page's size turns it into GOT's 0-1000 scale.
+        """
+        pixel_box = parse_box(box) if box is not None else None
+        query = Query(task=task, box=pixel_box, color=color, crop=parse_tiles(tiles) is not None,
+                      multi_page=multi_page)
+        self.model.check(query)
+        return query
 
     def read_many(self, sources: Iterable[Source], **options: object) -> Iterator[ReadResult]:
         """Read several sources with the same options, one result per source, lazily."""

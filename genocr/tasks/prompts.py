@@ -23,7 +23,8 @@ IMG_START, IMG_END, IMG_PAD = "<img>", "</img>", "<imgpad>"
 class Query:
     """What to read: the task and its region or view arrangement.
 
-    ``box`` is already normalised to GOT's 0-1000 integer scale (see ``regions.normalize_box``).
+    ``box`` is what goes into the prompt: GOT's 0-1000 integers (see ``regions.normalize_box``);
+    the reader holds a pixel box here until it knows each page's size.
     ``crop`` means the views are dynamic-resolution tiles plus a thumbnail; ``multi_page``
     means the views are several pages read as one output.
     """

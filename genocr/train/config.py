@@ -59,6 +59,27 @@ def load_config(path: str | Path) -> TrainConfig:
         config = TrainConfig(**data, stages=stages)
     except TypeError as exc:
         raise OptionError(f"{path}: {exc}") from None
-    if not config.stages:
-        raise OptionError(f"{path}: no [[stage]] given")
+    _validate(config, str(path))
     return config
+
+
+def _validate(c: TrainConfig, where: str) -> None:
+    """Catch values that would otherwise fail deep inside a run, or make it hang."""
+    from genocr.models.small import SIZES
+    from genocr.train.data import VIEWS
+
+    if not c.stages:
+        raise OptionError(f"{where}: no [[stage]] given")
+    if c.size not in SIZES:
+        raise OptionError(f"{where}: size '{c.size}' is not one of {', '.join(SIZES)}")
+    for name in ("eval_every", "save_every", "log_every", "eval_samples", "vocab_size"):
+        if getattr(c, name) < 1:
+            raise OptionError(f"{where}: {name} must be at least 1")
+    for langs in [c.eval_langs] + [s.langs for s in c.stages]:
+        if langs is not None and not set(langs) <= {"en", "zh"}:
+            raise OptionError(f"{where}: langs must be drawn from en, zh, not {langs}")
+    for s in c.stages:
+        if s.views not in VIEWS:
+            raise OptionError(f"{where}: stage '{s.name}': views '{s.views}' is not one of {', '.join(VIEWS)}")
+        if min(s.steps, s.batch_size, s.grad_accum) < 1 or s.lr <= 0:
+            raise OptionError(f"{where}: stage '{s.name}': steps, batch_size, grad_accum and lr must be positive")

@@ -18,6 +18,7 @@ import torch
 from tqdm import tqdm
 
 from genocr.bench.metrics import cer
+from genocr.io import atomic_write
 from genocr.models.small import GenocrSmall
 from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
@@ -58,11 +59,13 @@ class Trainer:
         self.log = (self.run / "log.jsonl").open("a")
 
     def _load_or_build(self) -> GenocrSmall:
-        last = self.run / "last"
+        last, old = self.run / "last", self.run / "last.old"
+        if not last.exists() and old.exists():  # killed between the two renames of save()
+            old.rename(last)
         if (last / "config.json").is_file():
             return GenocrSmall.from_pretrained(str(last), name="genocr-small")
         self.run.mkdir(parents=True, exist_ok=True)
-        (self.run / "config.json").write_text(json.dumps(asdict(self.config), indent=2))
+        atomic_write(self.run / "config.json", json.dumps(asdict(self.config), indent=2))
         c = self.config
         tokenizer = train_tokenizer(engine_targets(c.tokenizer_samples, seed=c.seed + 7), c.vocab_size)
         torch.manual_seed(c.seed)
@@ -76,10 +79,19 @@ class Trainer:
             step -= stage.steps
         return self.config.stages[-1], self.config.stages[-1].steps
 
+    def samples_before(self, step: int) -> int:
+        """Pairs drawn before ``step``: a bound on the stream positions used (a sample gives at
+        least one pair), so a resumed run starts past all of them."""
+        total = 0
+        for stage in self.config.stages:
+            n = min(step, stage.steps)
+            total += n * stage.batch_size * stage.grad_accum
+            step -= n
+        return total
+
     def batches(self, stage: Stage) -> Any:
         c = self.config
-        # Start past every sample drawn so far (each step drew fewer samples than pairs).
-        start = self.step * stage.batch_size * stage.grad_accum
+        start = self.samples_before(self.step)
         stream = PairStream(stage.kinds, c.seed, stage.views, start=start, langs=stage.langs)
         loader = torch.utils.data.DataLoader(
             stream, batch_size=stage.batch_size, collate_fn=Collator(self.model, c.max_target_tokens),

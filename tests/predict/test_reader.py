@@ -78,9 +78,10 @@ def test_tiles_option(got_ocr: OCR, png_path: Path) -> None:
     assert result.pages[0].prompt_tokens > 4 * 16  # a 320x96 image -> 3x1 grid + thumbnail
 
 
-def test_streaming_gives_the_same_text(got_ocr: OCR, png_path: Path) -> None:
+def test_streaming_gives_the_same_text(talkative_got_dir: Path, png_path: Path) -> None:
     chunks: list[str] = []
-    result = got_ocr.read(png_path, on_text=chunks.append)
+    result = OCR.load(str(talkative_got_dir), max_new_tokens=8).read(png_path, on_text=chunks.append)
+    assert result.text and set(result.text) <= set("ab")
     assert "".join(chunks).strip() == result.text
 
 
@@ -88,6 +89,7 @@ def test_loop_guard_cuts_a_looping_model(tiny_got_dir: Path, png_path: Path) -> 
     ocr = OCR.load(str(tiny_got_dir), max_new_tokens=200, no_repeat_ngram_size=None)
     with torch.no_grad():  # every logit 0 -> greedy repeats token 0 forever
         ocr.model.model.lm_head.weight.zero_()
+    ocr.model.tokenizer.pad_token = "<|im_start|>"  # so the looping token 0 is not padding
     page = ocr.read(png_path).pages[0]
     assert page.stop_reason == "loop" and page.looped
     assert page.new_tokens == ocr.decode.loop_min_span  # stopped as soon as the loop was long enough
@@ -126,3 +128,17 @@ def test_line_reading_models_read_a_page_line_by_line(tmp_path: Path, monkeypatc
     assert len(result.pages[0].text.splitlines()) <= len(anchors)
     with pytest.raises(OptionError, match="does not support color"):
         ocr.read(page, color="red")
+
+
+def test_batched_rows_that_loop_are_trimmed_despite_padding(got_ocr: OCR) -> None:
+    """In a batch, a row stopped by the loop guard is padded while another row goes on."""
+    from genocr.predict.decode import LoopGuard, _finish
+
+    config = DecodeConfig()
+    guard = LoopGuard(0, config)
+    guard.fired.add(0)
+    pad = got_ocr.model.tokenizer.pad_token_id
+    word = got_ocr.model.tokenizer("OCR", add_special_tokens=False)["input_ids"]
+    looping = word * 60 + [pad] * 30
+    gen = _finish(0, looping, 5, guard, got_ocr.model.tokenizer, got_ocr.model.stop_ids, pad, config, 0.0)
+    assert gen.stop_reason == "loop" and gen.text == "OCR"

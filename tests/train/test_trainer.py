@@ -57,6 +57,25 @@ def test_lr_warms_up_then_decays() -> None:
     assert lr_at(100, stage) == pytest.approx(0.05)
 
 
+@pytest.mark.parametrize(("old", "new", "fragment"), [
+    ('size = "tiny"', 'size = "huge"', "size 'huge'"),
+    ("eval_every = 4", "eval_every = 0", "eval_every must be at least 1"),
+    ("eval_every = 4", 'eval_every = 4\neval_langs = ["fr"]', "langs must be drawn from en, zh"),
+])
+def test_config_values_are_checked(tmp_path: Path, old: str, new: str, fragment: str) -> None:
+    path = write(tmp_path, 3)
+    path.write_text(path.read_text().replace(old, new))
+    with pytest.raises(OptionError, match=fragment):
+        load_config(path)
+
+
+def test_a_run_killed_between_renames_resumes_from_the_old_checkpoint(tmp_path: Path) -> None:
+    Trainer(load_config(write(tmp_path, 3))).train()
+    run = tmp_path / "run"
+    (run / "last").rename(run / "last.old")
+    assert Trainer(load_config(write(tmp_path, 4))).step == 3
+
+
 def test_config_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(OptionError, match="no such config"):
         load_config(tmp_path / "missing.toml")
