@@ -24,6 +24,7 @@ from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
 from genocr.train.config import Stage, TrainConfig
 from genocr.train.data import Collator, PairStream, held_out_pairs
+from genocr.train.report import write_report
 from genocr.train.tokenizer import engine_targets, train_tokenizer
 
 
@@ -112,6 +113,7 @@ class Trainer:
         if self.step % c.eval_every:
             self.evaluate()
         self.save()
+        write_report(self.run)
 
     def _train_step(self, stage: Stage, batches: Any) -> None:
         c = self.config
@@ -155,6 +157,7 @@ class Trainer:
         score = sum(cer(p, t) for p, (_, t, _) in zip(preds, self.eval_pairs)) / len(preds)
         self._write({"step": self.step, "eval_cer": score,
                      "examples": [[t, p] for (_, t, _), p in list(zip(self.eval_pairs, preds))[:3]]})
+        write_report(self.run)
         return score
 
     def save(self) -> None:

@@ -39,7 +39,8 @@ def write(tmp_path: Path, steps: int) -> Path:
 def test_train_then_resume(tmp_path: Path) -> None:
     Trainer(load_config(write(tmp_path, 5))).train()
     run = tmp_path / "run"
-    assert sorted(p.name for p in run.iterdir()) == ["config.json", "last", "log.jsonl"]
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "curves.png", "last", "log.jsonl", "report.md"]
+    assert "held-out CER" in (run / "report.md").read_text()
     rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5]
     assert any("eval_cer" in r for r in rows)
