@@ -163,11 +163,14 @@ def _attach_subsystem_groups() -> None:
     """Subcommand groups that live with their subsystem (data engine, training, benchmarks)."""
     from genocr.bench.cli import bench_cli
     from genocr.data.cli import data_cli
+    from genocr.pixel.cli import pixel_commands
     from genocr.train.cli import train_cli
 
     main.add_command(data_cli, "data")
     main.add_command(train_cli, "train")
     main.add_command(bench_cli, "bench")
+    for command in pixel_commands:
+        main.add_command(command)
 
 
 _attach_subsystem_groups()

@@ -152,3 +152,7 @@ register_model(ModelSpec(
     "qwen2-vl-2b", "qwen2-vl", "Qwen/Qwen2-VL-2B-Instruct",
     "Qwen2-VL-2B-Instruct: general vision-language model with native dynamic resolution",
     "Apache-2.0"))
+register_model(ModelSpec(
+    "genocr-pixel", "genocr-pixel", "genocr-pixel",
+    "genocr's pixel-level model (UPOCR-style): text removal, segmentation, tamper detection (not shipped yet)",
+    "Apache-2.0"))

@@ -12,7 +12,6 @@ metrics on a held-out synthetic split (``genocr.pixel.data``).
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 import tomllib
@@ -30,7 +29,7 @@ from genocr.pixel.data import RandomCrop, collate, evaluate
 from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import Stage
-from genocr.train.loop import lr_at, pick_device
+from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 MAP_WEIGHTS = (5.0, 6.0, 10.0)  # 1/4, 1/2, full scale
@@ -114,7 +113,7 @@ class PixelTrainer:
     def __init__(self, config: PixelTrainConfig) -> None:
         self.config, self.run, self.step = config, Path(config.run_dir), 0
         self.device = pick_device(config.device)
-        last = self.run / "last"
+        last = recover_checkpoint(self.run)
         if (last / "config.json").is_file():
             self.net = from_pretrained(last)
         else:
@@ -164,16 +163,11 @@ class PixelTrainer:
         return scores
 
     def save(self) -> None:
-        """Replace ``run_dir/last`` atomically: write beside it, then swap."""
-        tmp, last, old = self.run / "last.tmp", self.run / "last", self.run / "last.old"
-        shutil.rmtree(tmp, ignore_errors=True)
-        save_pretrained(self.net, tmp)
-        torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
-        shutil.rmtree(old, ignore_errors=True)
-        if last.exists():
-            last.rename(old)
-        tmp.rename(last)
-        shutil.rmtree(old, ignore_errors=True)
+        def write(tmp: Path) -> None:
+            save_pretrained(self.net, tmp)
+            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
+
+        save_checkpoint(self.run, write)
 
     def _write(self, row: dict[str, Any]) -> None:
         self.log.write(json.dumps({"time": time.time(), **row}) + "\n")

@@ -12,7 +12,7 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
@@ -42,6 +42,28 @@ def lr_at(step: int, stage: Stage) -> float:
     return stage.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def save_checkpoint(run: Path, write: Callable[[Path], None]) -> None:
+    """Replace ``run/last`` atomically: ``write`` fills a folder beside it, then they swap
+    (``recover_checkpoint`` repairs a run killed between the two renames)."""
+    tmp, last, old = run / "last.tmp", run / "last", run / "last.old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    write(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if last.exists():
+        last.rename(old)
+    tmp.rename(last)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_checkpoint(run: Path) -> Path:
+    """``run/last``, moved back from ``last.old`` if a save was cut between its renames."""
+    last, old = run / "last", run / "last.old"
+    if not last.exists() and old.exists():
+        old.rename(last)
+    return last
+
+
 class Trainer:
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
@@ -60,9 +82,7 @@ class Trainer:
         self.log = (self.run / "log.jsonl").open("a")
 
     def _load_or_build(self) -> GenocrSmall:
-        last, old = self.run / "last", self.run / "last.old"
-        if not last.exists() and old.exists():  # killed between the two renames of save()
-            old.rename(last)
+        last = recover_checkpoint(self.run)
         if (last / "config.json").is_file():
             return GenocrSmall.from_pretrained(str(last), name="genocr-small")
         self.run.mkdir(parents=True, exist_ok=True)
@@ -161,18 +181,13 @@ class Trainer:
         return score
 
     def save(self) -> None:
-        """Replace ``run_dir/last`` atomically: write beside it, then swap."""
-        tmp, last, old = self.run / "last.tmp", self.run / "last", self.run / "last.old"
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.model.model.save_pretrained(tmp)
-        self.model.tokenizer.save_pretrained(tmp)
-        self.model.image_processor.save_pretrained(tmp)
-        torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
-        shutil.rmtree(old, ignore_errors=True)
-        if last.exists():
-            last.rename(old)
-        tmp.rename(last)
-        shutil.rmtree(old, ignore_errors=True)
+        def write(tmp: Path) -> None:
+            self.model.model.save_pretrained(tmp)
+            self.model.tokenizer.save_pretrained(tmp)
+            self.model.image_processor.save_pretrained(tmp)
+            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
+
+        save_checkpoint(self.run, write)
 
     def _write(self, row: dict[str, Any]) -> None:
         self.log.write(json.dumps({"time": time.time(), **row}, ensure_ascii=False) + "\n")

@@ -8,8 +8,10 @@ from PIL import Image
 from torch import nn
 
 from genocr.errors import ModelError
-from genocr.pixel.model import TASKS, build, from_pretrained, save_pretrained
+from genocr.pixel.model import build, from_pretrained, save_pretrained
 from genocr.pixel.predict import PixelModel, decode, overlay, tiled
+
+torch.set_num_threads(1)  # tiny models: more threads only contend for the shared cores
 
 
 @pytest.fixture(scope="module")

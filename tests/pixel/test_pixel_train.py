@@ -14,6 +14,8 @@ from genocr.pixel.model import build
 from genocr.pixel.train import (PixelTrainer, PixelTrainConfig, load_pixel_config, map_loss, pixel_loss,
                                 removal_loss, train_step)
 
+torch.set_num_threads(1)  # tiny models: more threads only contend for the shared cores
+
 
 @pytest.fixture(scope="module")
 def batch() -> dict[str, torch.Tensor]:
