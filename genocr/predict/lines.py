@@ -19,8 +19,12 @@ def text_mask(image: Image.Image) -> np.ndarray:
     """Ink pixels (uint8 0/255) of a page: Otsu after removing slow background shading."""
     gray = np.asarray(image.convert("L"))
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
-    background = cv2.medianBlur(small, 31 if min(small.shape) > 62 else 3)
-    background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    if min(small.shape) > 62:
+        background = cv2.medianBlur(small, 31)
+        background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    else:  # a slice too small to estimate shading from: take its paper level as flat
+        paper = np.percentile(gray, 90 if np.mean(gray) >= 110 else 10)
+        background = np.full_like(gray, int(paper))
     flat = cv2.subtract(background, gray)  # dark ink on light paper -> bright
     if float(np.mean(gray)) < 110:  # light text on a dark page
         flat = cv2.subtract(gray, background)
@@ -34,6 +38,8 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     """Boxes of the text lines of ``image``, in reading order (bands, then columns, then y)."""
     mask = text_mask(image)
     h, w = mask.shape
+    if h < 100:  # a slice of one line (a crop, a scanned line): read it whole
+        return [(0, 0, w, h)] if cv2.countNonZero(mask) else []
     heights = _glyph_heights(mask)
     if not heights.size:
         return []
@@ -46,8 +52,7 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     for x, y, bw, bh, area in stats[1:]:
         if bh >= min_height and bw >= min_height and bh < 0.5 * h:
             boxes.append(_split_tall((int(x), int(y), int(x + bw), int(y + bh)), mask, x_height))
-    flat = [b for group in boxes for b in group]
-    return reading_order(flat, w)
+    return reading_order([b for group in boxes for b in group], w)
 
 
 def _glyph_heights(mask: np.ndarray) -> np.ndarray:

@@ -27,6 +27,13 @@ def test_blank_and_dark_pages() -> None:
     assert box[0] < 30 and box[2] > 300
 
 
+def test_an_image_that_is_one_line_is_read_whole() -> None:
+    line = Image.new("RGB", (400, 30), "white")
+    ImageDraw.Draw(line).text((4, 2), "a scanned line of text, cropped tight", font=ImageFont.truetype(FONT, 24),
+                              fill="black")
+    assert find_lines(line) == [(0, 0, 400, 30)]
+
+
 def test_reading_order_without_gutter_is_row_major_and_rejoins_word_gaps() -> None:
     boxes = [(300, 10, 400, 30), (10, 10, 280, 30), (10, 50, 200, 70)]
     assert reading_order(boxes, 500) == [(10, 10, 400, 30), (10, 50, 200, 70)]
