@@ -30,6 +30,7 @@ from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pre
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import Stage
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
+from genocr.train.config import RunConfig
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 MAP_WEIGHTS = (5.0, 6.0, 10.0)  # 1/4, 1/2, full scale
@@ -75,12 +76,7 @@ def train_step(net: PixelNet, optimizer: torch.optim.Optimizer, batch: dict[str,
 
 
 @dataclass
-class PixelTrainConfig:
-    run_dir: str
-    size: str = "small"
-    seed: int = 0
-    device: str = "auto"
-    num_workers: int = 1
+class PixelTrainConfig(RunConfig):
     crop: int = 256
     batch_size: int = 2  # samples per step; each gives one example of each of the 3 tasks
     steps: int = 20000

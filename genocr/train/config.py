@@ -24,12 +24,18 @@ class Stage:
 
 
 @dataclass
-class TrainConfig:
+class RunConfig:
+    """What every training run has: its folder, model size, seed, device and data workers."""
+
     run_dir: str
     size: str = "small"
     seed: int = 0
     device: str = "auto"
     num_workers: int = 1
+
+
+@dataclass
+class TrainConfig(RunConfig):
     max_target_tokens: int = 256
     vocab_size: int = 4096
     tokenizer_samples: dict[str, int] = field(default_factory=lambda: {"slice": 5000})
