@@ -28,9 +28,8 @@ from genocr.errors import GenocrError, OptionError
 from genocr.pixel.data import RandomCrop, collate, evaluate
 from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import PixelModel
-from genocr.train.config import Stage
+from genocr.train.config import RunConfig, Stage
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
-from genocr.train.config import RunConfig
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 MAP_WEIGHTS = (5.0, 6.0, 10.0)  # 1/4, 1/2, full scale
