@@ -76,11 +76,12 @@ def expand_sources(args: Sequence[str]) -> list[str]:
         if arg == "-" or os.path.isfile(arg):
             found = [arg]
         elif os.path.isdir(arg):
-            found = [
-                os.path.join(arg, entry.name)
-                for entry in os.scandir(arg)
-                if entry.is_file() and os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES
-            ]
+            with os.scandir(arg) as entries:
+                found = [
+                    os.path.join(arg, entry.name)
+                    for entry in entries
+                    if entry.is_file() and os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES
+                ]
             if not found:
                 raise InputError(f"{arg}: the folder has no image or PDF files")
         elif _GLOB_CHARS.search(arg):

@@ -25,11 +25,13 @@ import torch.nn.functional as F
 from genocr.data.dataset import SyntheticStream
 from genocr.data.engine import generate
 from genocr.errors import GenocrError, OptionError
+from genocr.io import atomic_write
 from genocr.pixel.data import RandomCrop, collate, evaluate
 from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import RunConfig, Stage
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
+from genocr.train.report import append_log
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 MAP_WEIGHTS = (5.0, 6.0, 10.0)  # 1/4, 1/2, full scale
@@ -113,7 +115,7 @@ class PixelTrainer:
             self.net = from_pretrained(last)
         else:
             self.run.mkdir(parents=True, exist_ok=True)
-            (self.run / "config.json").write_text(json.dumps(asdict(config), indent=2))
+            atomic_write(self.run / "config.json", json.dumps(asdict(config), indent=2))
             torch.manual_seed(config.seed)
             self.net = build(config.size)
         self.net.to(self.device).train()
@@ -123,7 +125,6 @@ class PixelTrainer:
             self.optimizer.load_state_dict(saved["optimizer"])
             self.step = int(saved["step"])
         self.eval_set = [generate("pixel", EVAL_SEED, i) for i in range(config.eval_samples)]
-        self.log = (self.run / "log.jsonl").open("a")
 
     def batches(self) -> Iterator[dict[str, torch.Tensor]]:
         c = self.config
@@ -142,7 +143,8 @@ class PixelTrainer:
             loss = train_step(self.net, self.optimizer, batch, c.clip)
             self.step += 1
             if self.step % c.log_every == 0:
-                self._write({"step": self.step, "loss": loss, "lr": lr, "s_per_step": time.perf_counter() - start})
+                append_log(self.run, {"step": self.step, "loss": loss, "lr": lr,
+                                      "s_per_step": time.perf_counter() - start})
             if self.step % c.eval_every == 0:
                 self.evaluate()
             if self.step % c.save_every == 0:
@@ -154,7 +156,7 @@ class PixelTrainer:
     def evaluate(self) -> dict[str, float]:
         scores = evaluate(PixelModel(self.net, self.net.config.tile, device=self.device).run, self.eval_set)
         self.net.train()
-        self._write({"step": self.step, **{f"eval_{k}": v for k, v in scores.items()}})
+        append_log(self.run, {"step": self.step, **{f"eval_{k}": v for k, v in scores.items()}})
         return scores
 
     def save(self) -> None:
@@ -164,9 +166,6 @@ class PixelTrainer:
 
         save_checkpoint(self.run, write)
 
-    def _write(self, row: dict[str, Any]) -> None:
-        self.log.write(json.dumps({"time": time.time(), **row}) + "\n")
-        self.log.flush()
 
 
 if __name__ == "__main__":  # python -m genocr.pixel.train configs/genocr-pixel.toml

@@ -24,7 +24,7 @@ from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
 from genocr.train.config import Stage, TrainConfig
 from genocr.train.data import Collator, PairStream, held_out_pairs
-from genocr.train.report import write_report
+from genocr.train.report import append_log, write_report
 from genocr.train.tokenizer import engine_targets, train_tokenizer
 
 
@@ -79,7 +79,6 @@ class Trainer:
             self.optimizer.load_state_dict(saved["optimizer"])
             self.step = int(saved["step"])
         self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
-        self.log = (self.run / "log.jsonl").open("a")
 
     def _load_or_build(self) -> GenocrSmall:
         last = recover_checkpoint(self.run)
@@ -154,7 +153,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         if self.step % c.log_every == 0:
-            self._write({"step": self.step, "stage": stage.name, "loss": total, "lr": lr,
+            append_log(self.run, {"step": self.step, "stage": stage.name, "loss": total, "lr": lr,
                          "samples_per_s": samples / (time.perf_counter() - start)})
         if self.step % c.eval_every == 0:
             self.evaluate()
@@ -175,7 +174,7 @@ class Trainer:
             preds += [g.text for g in generate(model.model, model.tokenizer, inputs, model.stop_ids, decode)]
         model.model.train()
         score = sum(cer(p, t) for p, (_, t, _) in zip(preds, self.eval_pairs)) / len(preds)
-        self._write({"step": self.step, "eval_cer": score,
+        append_log(self.run, {"step": self.step, "eval_cer": score,
                      "examples": [[t, p] for (_, t, _), p in list(zip(self.eval_pairs, preds))[:3]]})
         write_report(self.run)
         return score
@@ -188,7 +187,3 @@ class Trainer:
             torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
 
         save_checkpoint(self.run, write)
-
-    def _write(self, row: dict[str, Any]) -> None:
-        self.log.write(json.dumps({"time": time.time(), **row}, ensure_ascii=False) + "\n")
-        self.log.flush()

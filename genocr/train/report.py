@@ -3,9 +3,17 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 from genocr.io import atomic_write
+
+
+def append_log(run: Path, row: dict) -> None:
+    """Add one row to ``run/log.jsonl``, stamped with the time; the file is closed at once, so a
+    killed run loses nothing it logged."""
+    with (run / "log.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"time": time.time(), **row}, ensure_ascii=False) + "\n")
 
 
 def read_log(run: Path) -> list[dict]:
