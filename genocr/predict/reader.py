@@ -18,6 +18,7 @@ from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box
 from genocr.tasks.regions import Box
 
 Source = str | os.PathLike | bytes | Image.Image
+LINE_MAX_TOKENS = 256  # one line never needs more; an untrained model's runaway lines stop here
 
 
 def parse_tiles(tiles: int | str | None) -> int | None:
@@ -161,6 +162,7 @@ class OCR:
     def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:
         """Cut each page (or its box) into lines and decode them in batches, in reading order."""
         texts, prompt_tokens, new_tokens, seconds, reasons = [], 0, 0, 0.0, set()
+        decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         for page in pages:
             image = page.image
             if base.box is not None:
@@ -170,7 +172,7 @@ class OCR:
             lines = []
             for i in range(0, len(crops), self.line_batch):
                 inputs = self.model.prepare_batch(crops[i : i + self.line_batch], Query(task=base.task))
-                gens = generate(self.model.model, self.model.tokenizer, inputs, self.model.stop_ids, self.decode)
+                gens = generate(self.model.model, self.model.tokenizer, inputs, self.model.stop_ids, decode)
                 for gen in gens:
                     lines.append(gen.text)
                     prompt_tokens += gen.prompt_tokens

@@ -38,6 +38,7 @@ class RunConfig:
 class TrainConfig(RunConfig):
     max_target_tokens: int = 256
     vocab_size: int = 4096
+    ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/train/ctc.py); 0: off
     tokenizer_samples: dict[str, int] = field(default_factory=lambda: {"slice": 5000})
     eval_every: int = 500
     eval_samples: int = 128

@@ -23,6 +23,7 @@ from genocr.models.small import GenocrSmall
 from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
 from genocr.train.config import Stage, TrainConfig
+from genocr.train.ctc import VisionCTC
 from genocr.train.data import Collator, PairStream, held_out_pairs
 from genocr.train.report import append_log, write_report
 from genocr.train.tokenizer import engine_targets, train_tokenizer
@@ -72,12 +73,16 @@ class Trainer:
         self.step = 0
         self.model = self._load_or_build()
         self.model.model.to(self.device).train()
-        self.optimizer = torch.optim.AdamW(self.model.model.parameters(), lr=config.stages[0].lr, weight_decay=0.01)
+        self.ctc = VisionCTC(self.model.model).to(self.device) if config.ctc_weight > 0 else None
+        params = list(self.model.model.parameters()) + (list(self.ctc.parameters()) if self.ctc else [])
+        self.optimizer = torch.optim.AdamW(params, lr=config.stages[0].lr, weight_decay=0.01)
         state = self.run / "last" / "trainer.pt"
         if state.is_file():
             saved = torch.load(state, map_location=self.device, weights_only=True)
             self.optimizer.load_state_dict(saved["optimizer"])
             self.step = int(saved["step"])
+            if self.ctc:
+                self.ctc.load_state_dict(saved["ctc"])
         self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
 
     def _load_or_build(self) -> GenocrSmall:
@@ -140,25 +145,35 @@ class Trainer:
         lr = lr_at(self.stage_at(self.step)[1], stage)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        total, samples = 0.0, 0
+        total, total_ctc, samples = 0.0, 0.0, 0
         for _ in range(stage.grad_accum):
             batch = {k: v.to(self.device) for k, v in next(batches).items()}
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.startswith("cuda")):
                 loss = self.model.model(**batch).loss / stage.grad_accum
+                total += loss.item()
+                if self.ctc:
+                    ctc = self.ctc.loss(batch["image_grid_thw"], self._answers(batch["labels"])) / stage.grad_accum
+                    total_ctc += ctc.item()
+                    loss = loss + c.ctc_weight * ctc
             loss.backward()
-            total += loss.item()
             samples += batch["input_ids"].shape[0]
-        torch.nn.utils.clip_grad_norm_(self.model.model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         if self.step % c.log_every == 0:
             append_log(self.run, {"step": self.step, "stage": stage.name, "loss": total, "lr": lr,
-                         "samples_per_s": samples / (time.perf_counter() - start)})
+                         "samples_per_s": samples / (time.perf_counter() - start),
+                         **({"ctc_loss": total_ctc} if self.ctc else {})})
         if self.step % c.eval_every == 0:
             self.evaluate()
         if self.step % c.save_every == 0:
             self.save()
+
+    def _answers(self, labels: torch.Tensor) -> list[list[int]]:
+        """The answer tokens of each row, without its end token: the CTC targets."""
+        eos = self.model.tokenizer.eos_token_id
+        return [[i for i in row if i not in (-100, eos)] for row in labels.tolist()]
 
     @torch.no_grad()
     def evaluate(self, batch_size: int = 32) -> float:
@@ -184,6 +199,7 @@ class Trainer:
             self.model.model.save_pretrained(tmp)
             self.model.tokenizer.save_pretrained(tmp)
             self.model.image_processor.save_pretrained(tmp)
-            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
+            extra = {"ctc": self.ctc.state_dict()} if self.ctc else {}
+            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step, **extra}, tmp / "trainer.pt")
 
         save_checkpoint(self.run, write)

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from genocr.errors import OptionError
 from genocr.train.config import load_config
@@ -49,6 +50,17 @@ def test_train_then_resume(tmp_path: Path) -> None:
     resumed.train()
     rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "loss" in r][-2:] == [6, 7]
+
+
+def test_ctc_head_trains_and_resumes(tmp_path: Path) -> None:
+    path = write(tmp_path, 3)
+    path.write_text(path.read_text().replace("vocab_size = 400", "vocab_size = 400\nctc_weight = 0.5"))
+    first = Trainer(load_config(path))
+    first.train()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(r["ctc_loss"] > 0 for r in rows if "loss" in r)
+    resumed = Trainer(load_config(path))
+    assert torch.equal(resumed.ctc.head.weight, first.ctc.head.weight)
 
 
 def test_lr_warms_up_then_decays() -> None:
