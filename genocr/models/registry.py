@@ -142,7 +142,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRMo
 
 register_model(ModelSpec(
     "genocr-small", "genocr-small", "genocr-small",
-    "genocr's own small OCR-2.0 model, trained from scratch on the data engine (not shipped yet)",
+    "genocr's own small OCR-2.0 model (6M), trained from scratch on the data engine: printed English lines",
     "Apache-2.0"))
 register_model(ModelSpec(
     "got-ocr2", "got-ocr2", "stepfun-ai/GOT-OCR-2.0-hf",

@@ -7,12 +7,14 @@ small model cannot compress a dense page into a few hundred tokens the way a 560
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
 from PIL import Image
 from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
+from genocr.models.ctc import CTC_FILE, VisionCTC
 from genocr.models.qwen2vl import Qwen2VL
 from genocr.models.registry import register_family
 from genocr.tasks import Query, compact_prompt
@@ -22,7 +24,7 @@ MERGE = 2  # patches per image token side, as in Qwen2-VL
 # Named sizes: "tiny" for tests, "small" for the shipped CPU model. "small" uses 8-px patches,
 # one token per 16x16 px (about one character of a 32-px line): with 32x32-px tokens (three
 # characters each) and a 4,096-word vocabulary the first run had learnt no alignment between
-# text and image after 40k lines (held-out CER 0.83, docs/training/).
+# text and image after 40k lines (held-out CER 0.83, docs/training/genocr-small-run1).
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": {"patch": 16, "vision": (1, 32, 2), "text": (64, 1, 2, 1, 128), "mrope": [4, 6, 6]},
     "small": {"patch": 8, "vision": (4, 192, 4), "text": (256, 4, 4, 2, 768), "mrope": [8, 12, 12]},
@@ -80,6 +82,26 @@ class GenocrSmall(Qwen2VL):
     family = "genocr-small"
     features = frozenset({"box", "multi_page"})
     reads_lines = True
+    ctc: VisionCTC | None = None  # the encoder's CTC head, when the checkpoint has one
+
+    @classmethod
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "GenocrSmall":
+        model = super().from_pretrained(path, name, device)
+        if (Path(path) / CTC_FILE).is_file():
+            model.ctc = VisionCTC(model.model)
+            model.ctc.load(Path(path))
+            model.ctc.to(model.device)
+        return model
+
+    @torch.no_grad()
+    def read_ctc(self, images: list[Image.Image]) -> list[tuple[str, int, int]]:
+        """Read line slices in one encoder pass with the CTC head: (text, image tokens, text tokens)."""
+        vision, counts = self.encode(self.views(images))
+        grid = vision["image_grid_thw"].to(self.device)
+        states = self.model.model.visual(vision["pixel_values"].to(self.device, self.model.dtype),
+                                         grid_thw=grid).last_hidden_state
+        ids = self.ctc.decode(states, grid)
+        return [(self.tokenizer.decode(i).strip(), n, len(i)) for i, n in zip(ids, counts)]
 
     @classmethod
     def build(cls, size: str, tokenizer: Any, name: str = "genocr-small", **config: Any) -> "GenocrSmall":

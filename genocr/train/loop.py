@@ -19,11 +19,11 @@ from tqdm import tqdm
 
 from genocr.bench.metrics import cer
 from genocr.io import atomic_write
+from genocr.models.ctc import VisionCTC
 from genocr.models.small import GenocrSmall
 from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
 from genocr.train.config import Stage, TrainConfig
-from genocr.train.ctc import VisionCTC
 from genocr.train.data import Collator, PairStream, held_out_pairs
 from genocr.train.report import append_log, write_report
 from genocr.train.tokenizer import engine_targets, train_tokenizer
@@ -73,7 +73,9 @@ class Trainer:
         self.step = 0
         self.model = self._load_or_build()
         self.model.model.to(self.device).train()
-        self.ctc = VisionCTC(self.model.model).to(self.device) if config.ctc_weight > 0 else None
+        self.ctc = None
+        if config.ctc_weight > 0:
+            self.ctc = (self.model.ctc or VisionCTC(self.model.model)).to(self.device).train()
         params = list(self.model.model.parameters()) + (list(self.ctc.parameters()) if self.ctc else [])
         self.optimizer = torch.optim.AdamW(params, lr=config.stages[0].lr, weight_decay=0.01)
         state = self.run / "last" / "trainer.pt"
@@ -81,8 +83,6 @@ class Trainer:
             saved = torch.load(state, map_location=self.device, weights_only=True)
             self.optimizer.load_state_dict(saved["optimizer"])
             self.step = int(saved["step"])
-            if self.ctc:
-                self.ctc.load_state_dict(saved["ctc"])
         self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
 
     def _load_or_build(self) -> GenocrSmall:
@@ -199,7 +199,8 @@ class Trainer:
             self.model.model.save_pretrained(tmp)
             self.model.tokenizer.save_pretrained(tmp)
             self.model.image_processor.save_pretrained(tmp)
-            extra = {"ctc": self.ctc.state_dict()} if self.ctc else {}
-            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step, **extra}, tmp / "trainer.pt")
+            if self.ctc:
+                self.ctc.save(tmp)
+            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
 
         save_checkpoint(self.run, write)

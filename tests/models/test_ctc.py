@@ -1,0 +1,79 @@
+"""The CTC head reads the vision tower's patches column by column, left to right."""
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from conftest import build_tokenizer
+from genocr import OCR
+from genocr.models.ctc import VisionCTC
+from genocr.models.small import GenocrSmall
+from tests_helpers import text_image
+
+
+def tiny() -> GenocrSmall:
+    torch.manual_seed(0)
+    return GenocrSmall.build("tiny", build_tokenizer())
+
+
+def test_columns_follow_the_image_left_to_right() -> None:
+    model = tiny()
+    ctc = VisionCTC(model.model)
+    patch = model.model.config.vision_config.patch_size
+    # Each patch column gets its own grey level; rows within a column share it.
+    cols = np.repeat(np.arange(0, 240, 40, dtype=np.uint8), patch)
+    image = Image.fromarray(np.tile(cols, (32, 1))).convert("RGB")
+    vision, _ = model.encode([image])
+    states = vision["pixel_values"][:, :1]  # the top-left pixel of each patch, as a 1-d state
+    (columns,) = ctc.columns(states, vision["image_grid_thw"])
+    assert columns.shape == (len(cols) // patch, 1)
+    assert torch.all(columns[1:, 0] > columns[:-1, 0])  # brighter to the right, in order
+
+
+def test_hook_keeps_states_only_while_training() -> None:
+    model = tiny()
+    ctc = VisionCTC(model.model)
+    vision, _ = model.encode([Image.new("RGB", (64, 32), "white")])
+    model.model.eval()
+    model.model.model.visual(vision["pixel_values"], grid_thw=vision["image_grid_thw"])
+    assert ctc.states is None
+    model.model.train()
+    model.model.model.visual(vision["pixel_values"], grid_thw=vision["image_grid_thw"])
+    assert ctc.states is not None and ctc.states.shape[0] == int(vision["image_grid_thw"].prod())
+    loss = ctc.loss(vision["image_grid_thw"], [[40, 41]])
+    assert loss.ndim == 0 and torch.isfinite(loss)
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks() -> None:
+    ctc = VisionCTC(tiny().model)
+    a, b, blank = 40, 41, ctc.blank
+    with torch.no_grad():
+        ctc.head.weight.zero_()
+        ctc.head.bias.zero_()
+        for dim, cls in enumerate((a, b, blank)):
+            ctc.head.weight[cls, dim] = 1.0
+    # Columns say a a blank b b a -> "a b a" (dims 0, 1, 2 = a, b, blank).
+    per_column = [0, 0, 2, 1, 1, 0]
+    onehot = torch.eye(ctc.head.in_features)[per_column]
+    # Two rows of six patches in Qwen2-VL's merge-window order: (col pair, row, col in pair).
+    flat = torch.stack([onehot[2 * pair + dc] for pair in range(3) for row in range(2) for dc in range(2)])
+    assert ctc.decode(flat, torch.tensor([[1, 2, 6]])) == [[a, b, a]]
+
+
+def test_a_checkpoint_with_a_head_reads_lines_in_one_pass(tmp_path: Path) -> None:
+    model = tiny()
+    ctc = VisionCTC(model.model)
+    letter = model.tokenizer.convert_tokens_to_ids("x")
+    with torch.no_grad():
+        ctc.head.weight.zero_()
+        ctc.head.bias.zero_()
+        ctc.head.bias[letter] = 1.0  # every column says "x": one "x" per line after merging
+    for part in (model.model, model.tokenizer, model.image_processor):
+        part.save_pretrained(tmp_path)
+    ctc.save(tmp_path)
+    ocr = OCR.load(str(tmp_path))
+    assert ocr.model.ctc is not None
+    result = ocr.read(text_image(size=(400, 60)))
+    assert set(result.pages[0].text.split()) == {"x"} and result.pages[0].stop_reason == "stop"
+    assert result.pages[0].new_tokens == len(result.pages[0].text.split())
