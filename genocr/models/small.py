@@ -1,12 +1,13 @@
 """genocr-small: our own OCR-2.0 family, a small Qwen2-VL trained from scratch.
 
-It keeps Qwen2-VL's native dynamic resolution and 2-D rotary positions (one token per
-16x16 px in the shipped size, so tokens grow with the text's length) and speaks GOT's query language
-in a compact prompt. On a CPU it reads a page as a batch of line slices (``genocr.predict.lines``): a
-small model cannot compress a dense page into a few hundred tokens the way a 560M one does.
+It keeps Qwen2-VL's native dynamic resolution and 2-D rotary positions (one token per 16x16
+px in the shipped size, so tokens grow with the text's length) and speaks GOT's query language
+in a compact prompt. On a CPU it reads a page as a batch of line slices
+(``genocr.predict.lines``): a small model cannot compress a dense page into a few hundred tokens the way a 560M one does.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 from genocr.models.ctc import CTC_FILE, VisionCTC
 from genocr.models.qwen2vl import Qwen2VL
 from genocr.models.registry import register_family
+from genocr.predict.decode import DecodeConfig, Generation, generate
 from genocr.tasks import Query, compact_prompt
 
 MERGE = 2  # patches per image token side, as in Qwen2-VL
@@ -93,15 +95,21 @@ class GenocrSmall(Qwen2VL):
             model.ctc.to(model.device)
         return model
 
-    @torch.no_grad()
-    def read_ctc(self, images: list[Image.Image]) -> list[tuple[str, int, int]]:
-        """Read line slices in one encoder pass with the CTC head: (text, image tokens, text tokens)."""
-        vision, counts = self.encode(self.views(images))
+    def read_lines(self, crops: list[Image.Image], task: str, decode: DecodeConfig) -> list[Generation]:
+        """One batch of line slices: in one encoder pass by the CTC head when the checkpoint has
+        one (no token-by-token loop), else by batched greedy decoding."""
+        if self.ctc is None:
+            inputs = self.prepare_batch(crops, Query(task=task))
+            return generate(self.model, self.tokenizer, inputs, self.stop_ids, decode)
+        start = time.perf_counter()
+        vision, counts = self.encode(self.views(crops))
         grid = vision["image_grid_thw"].to(self.device)
-        states = self.model.model.visual(vision["pixel_values"].to(self.device, self.model.dtype),
-                                         grid_thw=grid).last_hidden_state
-        ids = self.ctc.decode(states, grid)
-        return [(self.tokenizer.decode(i).strip(), n, len(i)) for i, n in zip(ids, counts)]
+        with torch.no_grad():
+            states = self.model.model.visual(vision["pixel_values"].to(self.device, self.model.dtype),
+                                             grid_thw=grid).last_hidden_state
+            ids = self.ctc.decode(states, grid)
+        each = (time.perf_counter() - start) / max(1, len(ids))
+        return [Generation(self.tokenizer.decode(i).strip(), n, len(i), "stop", each) for i, n in zip(ids, counts)]
 
     @classmethod
     def build(cls, size: str, tokenizer: Any, name: str = "genocr-small", **config: Any) -> "GenocrSmall":

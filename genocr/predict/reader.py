@@ -11,7 +11,7 @@ from PIL import Image
 from genocr.errors import OptionError
 from genocr.io import Page, load_pages
 from genocr.models import DEFAULT_MODEL, OCRModel, load_model
-from genocr.predict.decode import DecodeConfig, Generation, generate
+from genocr.predict.decode import DecodeConfig, generate
 from genocr.predict.lines import crop_line, find_lines
 from genocr.results import PageResult, ReadResult
 from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box, parse_box
@@ -171,7 +171,7 @@ class OCR:
             crops = [crop_line(image, box) for box in find_lines(image)]
             lines = []
             for i in range(0, len(crops), self.line_batch):
-                for gen in self._read_line_batch(crops[i : i + self.line_batch], base.task, decode):
+                for gen in self.model.read_lines(crops[i : i + self.line_batch], base.task, decode):
                     lines.append(gen.text)
                     prompt_tokens += gen.prompt_tokens
                     new_tokens += gen.new_tokens
@@ -183,14 +183,3 @@ class OCR:
         reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
         return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), prompt_tokens=prompt_tokens,
                           new_tokens=new_tokens, stop_reason=reason, seconds=seconds)
-
-    def _read_line_batch(self, crops: list[Image.Image], task: str, decode: DecodeConfig) -> list[Generation]:
-        """One batch of line slices: in one pass by the encoder's CTC head when the model has
-        one (no token-by-token loop), else by batched greedy decoding."""
-        if getattr(self.model, "ctc", None) is None:
-            inputs = self.model.prepare_batch(crops, Query(task=task))
-            return generate(self.model.model, self.model.tokenizer, inputs, self.model.stop_ids, decode)
-        start = time.perf_counter()
-        read = self.model.read_ctc(crops)
-        each = (time.perf_counter() - start) / max(1, len(read))
-        return [Generation(text, n_in, n_out, "stop", each) for text, n_in, n_out in read]
