@@ -18,13 +18,22 @@ from genocr.errors import OptionError
 EPILOG = """
 \b
 Suites: text, formula, table, scene, chart, molecule (accuracy and speed per system),
-        data (data-engine samples/s per kind on one core).
+        data (data-engine samples/s per kind on one core),
+        pixel (text removal, segmentation, tamper: pixel model beside classical baselines).
 \b
 Examples:
   genocr bench text --peers tesseract,rapidocr --limit 5
   genocr bench formula --models runs/ckpt --device cuda
   genocr bench text --models genocr-small --data my_pages/   (NAME.png + NAME.txt pairs)
   genocr bench data --limit 50
+  genocr bench pixel --limit 3 --synthetic 10   (text removal, segmentation, tamper)
+"""
+PIXEL_EPILOG = """
+\b
+Examples:
+  genocr bench pixel                          the shipped genocr-pixel, baselines, dev set + 20 synthetic
+  genocr bench pixel --model runs/genocr-pixel/last --data none --synthetic 50
+  genocr bench pixel --model none             classical baselines only
 """
 
 
@@ -59,15 +68,37 @@ def _suite_command(suite: str) -> click.Command:
     return command
 
 
+@click.command("pixel", epilog=PIXEL_EPILOG)
+@click.option("--model", default="genocr-pixel", show_default=True, metavar="NAME|PATH",
+              help="Pixel model to measure beside the baselines; 'none' for the baselines alone.")
+@click.option("--data", type=click.Path(path_type=Path), default=datasets.DEFAULT_DATA, show_default=True,
+              envvar="GENOCR_BENCH_DATA", help="Dev-set folder with a manifest.tsv; 'none' for synthetic items only.")
+@click.option("--limit", type=int, help="At most N items per real dataset.")
+@click.option("--synthetic", "n_synthetic", type=click.IntRange(0), default=20, show_default=True,
+              help="Held-out synthetic pixel samples (each scored on removal, segmentation and tamper).")
+@click.option("--device", default="cpu", show_default=True, help="Device for the model: cpu, cuda or cuda:N.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/results"),
+              show_default=True, help="Folder for pixel.md and pixel.png.")
+def pixel_command(model: str, data: Path, **options: Any) -> None:
+    """Text removal, segmentation and tamper detection: the pixel model beside classical baselines."""
+    from genocr.bench import pixel
+
+    rep = pixel.bench(None if model == "none" else model, None if str(data) == "none" else data, **options)
+    click.echo(pixel.markdown(rep))
+    click.echo(f"wrote {options['out'] / 'pixel'}.md and .png", err=True)
+
+
 class _SuiteGroup(OneLineErrors):
     """One subcommand per suite; an unknown suite is an option error, like any other."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(SUITE_NAMES)
+        return [*SUITE_NAMES, "pixel"]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command:
+        if name == "pixel":
+            return pixel_command
         if name not in SUITE_NAMES:
-            raise OptionError(f"unknown suite '{name}' (choose from {', '.join(SUITE_NAMES)})")
+            raise OptionError(f"unknown suite '{name}' (choose from {', '.join(self.list_commands(ctx))})")
         return _suite_command(name)
 
 

@@ -131,6 +131,8 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRMo
     key = _family_key(source, config)
     family = FAMILIES.get(key)
     if family is None:
+        if key == "genocr-pixel":  # our image-to-image family has its own commands
+            raise ModelError(f"model '{name}' is a pixel-level model: use genocr erase, segment or tamper")
         known = ", ".join(sorted(FAMILIES))
         raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
     try:
@@ -154,5 +156,5 @@ register_model(ModelSpec(
     "Apache-2.0"))
 register_model(ModelSpec(
     "genocr-pixel", "genocr-pixel", "genocr-pixel",
-    "genocr's pixel-level model (UPOCR-style): text removal, segmentation, tamper detection (not shipped yet)",
+    "genocr's pixel-level model (UPOCR-style, 4M), trained from scratch: text removal, segmentation, tamper detection",
     "Apache-2.0"))

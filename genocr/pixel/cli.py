@@ -7,6 +7,7 @@ method instead of a model, so removal and segmentation work before trained weigh
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -49,6 +50,8 @@ def _stem(source: str, used: set[str]) -> str:
 
 
 def _process(task: str, images: tuple[str, ...], out_dir: Path, run: Callable[[Image.Image], Image.Image]) -> None:
+    from tqdm import tqdm
+
     from genocr.io import atomic_write, expand_sources, load_pages
     from genocr.pixel.predict import changed_mask, overlay
 
@@ -59,12 +62,12 @@ def _process(task: str, images: tuple[str, ...], out_dir: Path, run: Callable[[I
         except GenocrError as exc:
             failures += 1
             click.echo(f"genocr: error: {exc}", err=True)
-    for source in sources:
+    for source in tqdm(sources, desc=task, unit="input", disable=None, file=sys.stderr):
         try:
             pages = load_pages(source)
         except GenocrError as exc:
             failures += 1
-            click.echo(f"genocr: error: {exc}", err=True)
+            tqdm.write(f"genocr: error: {exc}", file=sys.stderr)
             continue
         stem = _stem(source, used)
         for page in pages:

@@ -2,6 +2,11 @@
 
 The network sees fixed tiles (UPOCR works at 512²) that overlap and are blended back with
 weights that fall off towards each tile's edge, so seams from the tile borders do not show.
+
+Text removal keeps the input wherever the model's own segmentation finds no text: a small
+network rebuilds full-resolution background only blurrily (it works from 1/4 scale), so its
+erased pixels are pasted into the input only on the (slightly grown) text mask. UPOCR returns
+the raw output; ``composite=False`` does too.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ DEFAULT_PIXEL_MODEL = "genocr-pixel"
 SEG_THRESHOLD = 0.4  # UPOCR's --textseg_conf_thres on the channel mean
 TAMPERED = 2  # colour-map channel of tampered text (0 red background, 1 green real, 2 blue tampered)
 CHANGED = 20  # grey-level change that counts as erased, as the pEPs metric counts an error
+GROW = 2  # px the predicted text mask grows by before erased pixels are pasted (anti-aliased edges)
 
 
 def _starts(length: int, tile: int, stride: int) -> list[int]:
@@ -89,17 +95,18 @@ def check_task(task: str) -> int:
 class PixelModel:
     """A pixel network plus the tiling that lets it read images of any size."""
 
-    def __init__(self, net: nn.Module, tile: int = 512, overlap: int = 64, device: str = "cpu") -> None:
+    def __init__(self, net: nn.Module, tile: int = 512, overlap: int = 64, device: str = "cpu",
+                 composite: bool = True) -> None:  # fmt: skip
         self.net = net.to(device).eval()
-        self.tile, self.overlap, self.device = tile, min(overlap, tile // 2), device
+        self.tile, self.overlap, self.device, self.composite = tile, min(overlap, tile // 2), device, composite
 
     @classmethod
-    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu") -> "PixelModel":
+    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu", composite: bool = True) -> "PixelModel":
         folder = WEIGHTS_DIR / name_or_path if name_or_path == DEFAULT_PIXEL_MODEL else Path(name_or_path).expanduser()
         if not (folder / "config.json").is_file():
             raise ModelError(f"pixel model '{name_or_path}' is not installed: no config.json in {folder}")
         net = from_pretrained(folder)
-        return cls(net, tile=net.config.tile, device=device)
+        return cls(net, tile=net.config.tile, device=device, composite=composite)
 
     @torch.no_grad()
     def predict(self, image: Image.Image, task: str) -> torch.Tensor:
@@ -109,4 +116,9 @@ class PixelModel:
         return tiled(lambda t: self.net(t.to(self.device), ids.expand(len(t)))[-1], x, self.tile, self.overlap)[0]
 
     def run(self, image: Image.Image, task: str) -> Image.Image:
-        return decode(self.predict(image, task), task)
+        out = self.predict(image, task)
+        if task == "removal" and self.composite:
+            text = (self.predict(image, "segmentation").clamp(0, 1).mean(0) > SEG_THRESHOLD).float()[None, None]
+            text = torch.nn.functional.max_pool2d(text, 2 * GROW + 1, stride=1, padding=GROW)[0] > 0
+            out = torch.where(text, out, to_tensor(image)[0])
+        return decode(out, task)

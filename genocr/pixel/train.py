@@ -31,11 +31,14 @@ from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pre
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import RunConfig, Stage
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
-from genocr.train.report import append_log
+from genocr.train.report import append_log, plot_curves, read_log
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 MAP_WEIGHTS = (5.0, 6.0, 10.0)  # 1/4, 1/2, full scale
 REMOVAL_WEIGHTS = ((5.0, 0.8), (6.0, 1.0), (10.0, 2.0))  # (text, background) per scale
+EVAL_COLUMNS = {"eval_psnr": "removal PSNR (dB)", "eval_mssim": "removal MSSIM", "eval_seg_fgiou": "segmentation fgIoU",
+                "eval_seg_f": "segmentation F", "eval_tamper_iou": "tamper IoU", "eval_tamper_f": "tamper F"}
+CURVES = ("eval_psnr", "eval_seg_fgiou", "eval_tamper_f")
 
 
 def _at(t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -157,6 +160,7 @@ class PixelTrainer:
         scores = evaluate(PixelModel(self.net, self.net.config.tile, device=self.device).run, self.eval_set)
         self.net.train()
         append_log(self.run, {"step": self.step, **{f"eval_{k}": v for k, v in scores.items()}})
+        write_report(self.run)
         return scores
 
     def save(self) -> None:
@@ -166,6 +170,18 @@ class PixelTrainer:
 
         save_checkpoint(self.run, write)
 
+def write_report(run: Path) -> None:
+    """``curves.png`` (loss, removal PSNR, segmentation fgIoU, tamper F by step) and ``report.md`` beside the log."""
+    rows = read_log(run)
+    plot_curves(run, rows, {k: EVAL_COLUMNS[k] for k in CURVES})
+    train, evals = [r for r in rows if "loss" in r], [r for r in rows if "eval_psnr" in r]
+    speeds = sorted(r["s_per_step"] for r in train)
+    lines = [f"# Training report: {run.name}", "", f"- steps logged: {train[-1]['step'] if train else 0}",
+             f"- median s/step: {speeds[len(speeds) // 2]:.2f}" if speeds else "- no training steps logged",
+             "", "Held-out synthetic split (`genocr.pixel.train.EVAL_SEED`), every evaluation:", "",
+             "| step | " + " | ".join(EVAL_COLUMNS.values()) + " |", "|---|" + "---|" * len(EVAL_COLUMNS)]
+    lines += [f"| {r['step']} | " + " | ".join(f"{r[k]:.3f}" for k in EVAL_COLUMNS) + " |" for r in evals]
+    atomic_write(run / "report.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":  # python -m genocr.pixel.train configs/genocr-pixel.toml

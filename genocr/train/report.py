@@ -21,26 +21,34 @@ def read_log(run: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
-def write_report(run: Path) -> None:
-    """``curves.png`` (training loss and held-out CER by step) and ``report.md`` beside the log."""
+def plot_curves(run: Path, rows: list[dict], panels: dict[str, str]) -> None:
+    """``run/curves.png``: the training loss, then one panel per held-out metric (log key -> title), by step."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = read_log(run)
     train = [r for r in rows if "loss" in r]
-    evals = [r for r in rows if "eval_cer" in r]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-    ax1.plot([r["step"] for r in train], [r["loss"] for r in train], lw=1)
-    ax1.set(xlabel="step", ylabel="training loss", title="loss")
-    ax2.plot([r["step"] for r in evals], [r["eval_cer"] for r in evals], marker="o")
-    ax2.set(xlabel="step", ylabel="CER", title="held-out synthetic CER", ylim=(0, None))
+    fig, axes = plt.subplots(1, 1 + len(panels), figsize=(5 * (1 + len(panels)), 3.6))
+    axes[0].plot([r["step"] for r in train], [r["loss"] for r in train], lw=1)
+    axes[0].set(xlabel="step", ylabel="training loss", title="loss")
+    for ax, (key, title) in zip(axes[1:], panels.items()):
+        evals = [r for r in rows if key in r]
+        ax.plot([r["step"] for r in evals], [r[key] for r in evals], marker="o")
+        ax.set(xlabel="step", title=title, ylim=(0, None))
     fig.tight_layout()
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
     atomic_write(run / "curves.png", png.getvalue())
+
+
+def write_report(run: Path) -> None:
+    """``curves.png`` (training loss and held-out CER by step) and ``report.md`` beside the log."""
+    rows = read_log(run)
+    train = [r for r in rows if "loss" in r]
+    evals = [r for r in rows if "eval_cer" in r]
+    plot_curves(run, rows, {"eval_cer": "held-out synthetic CER"})
     speeds = sorted(r["samples_per_s"] for r in train)
     lines = [f"# Training report: {run.name}", "",
              f"- steps logged: {train[-1]['step'] if train else 0}",

@@ -33,6 +33,9 @@ def test_folder_without_config_or_with_unknown_type(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
     with pytest.raises(ModelError, match="model_type 'bert', which genocr cannot run"):
         load_model(str(tmp_path))
+    (tmp_path / "config.json").write_text(json.dumps({"genocr_family": "genocr-pixel"}))
+    with pytest.raises(ModelError, match="pixel-level model: use genocr erase"):
+        load_model(str(tmp_path))
 
 
 def test_folder_with_config_but_no_weights(tmp_path: Path, tiny_got_dir: Path) -> None:

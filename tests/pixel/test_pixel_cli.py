@@ -1,6 +1,7 @@
 """``erase``, ``segment``, ``tamper``: PNG results and overlays, one-line errors."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 from click.testing import CliRunner
 from PIL import Image
@@ -59,3 +60,16 @@ def test_tamper_has_no_baseline_and_bad_inputs_are_reported(tmp_path):
                     "--baseline")
     assert result.exit_code == 1 and (tmp_path / "a.segmentation.png").is_file()  # the good input still ran
     assert "1 input(s) could not be read" in result.stderr.splitlines()[-1]
+
+
+def test_shipped_model_erases_text_by_default(tmp_path):
+    from genocr.bench.metrics.pixel import psnr
+    from genocr.data.engine import generate
+
+    sample = generate("pixel", 10_000, 0)  # the bench's held-out split
+    sample.image.save(tmp_path / "a.png")
+    result = invoke("erase", str(tmp_path / "a.png"), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    clean = np.asarray(sample.extra_images["clean"].convert("RGB"))
+    erased = np.asarray(Image.open(tmp_path / "a.removal.png"))
+    assert psnr(erased, clean) > psnr(np.asarray(sample.image.convert("RGB")), clean) + 3

@@ -9,7 +9,8 @@ from torch import nn
 
 from genocr.errors import ModelError
 from genocr.pixel.model import build, from_pretrained, save_pretrained
-from genocr.pixel.predict import PixelModel, decode, overlay, tiled
+from genocr.pixel.model import TASKS
+from genocr.pixel.predict import GROW, PixelModel, decode, overlay, tiled
 
 torch.set_num_threads(1)  # tiny models: more threads only contend for the shared cores
 
@@ -58,6 +59,24 @@ def test_tiling_reassembles_an_identity_model_exactly():
     image = Image.fromarray(rng.integers(0, 256, (150, 203, 3), dtype=np.uint8))
     model = PixelModel(Identity(), tile=64, overlap=16)
     assert np.array_equal(np.asarray(model.run(image, "removal")), np.asarray(image))
+
+
+class Painter(nn.Module):
+    """Erases to black everywhere; segments one pixel, (y 10, x 20), as text."""
+
+    def forward(self, x: torch.Tensor, task: torch.Tensor) -> list[torch.Tensor]:
+        out = torch.zeros_like(x)
+        if TASKS[int(task[0])] == "segmentation":
+            out[:, :, 10, 20] = 1.0
+        return [out]
+
+
+def test_removal_pastes_erased_pixels_only_on_the_predicted_text():
+    image = Image.new("RGB", (40, 30), "white")
+    changed = (np.asarray(PixelModel(Painter(), tile=64).run(image, "removal")) != 255).any(-1)
+    assert changed[10, 20] and changed.sum() == (2 * GROW + 1) ** 2
+    raw = np.asarray(PixelModel(Painter(), tile=64, composite=False).run(image, "removal"))
+    assert (raw == 0).all()
 
 
 def test_tiled_calls_each_tile_at_tile_size():

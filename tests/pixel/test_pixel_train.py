@@ -74,6 +74,9 @@ def test_training_run_logs_evaluates_and_resumes(tmp_path):
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3]
     evals = [r for r in rows if "eval_psnr" in r]
     assert [r["step"] for r in evals] == [2, 3] and {"eval_mssim", "eval_seg_fgiou", "eval_tamper_iou"} <= set(evals[0])
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "steps logged: 3" in report and [line[:5] for line in report.splitlines() if line[:3] == "| 2"] == ["| 2 |"]
+    assert (tmp_path / "run" / "curves.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_config_file_and_typos(tmp_path):

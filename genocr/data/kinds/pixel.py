@@ -3,21 +3,26 @@ tamper detection) from one rendering.
 
 The text is composited over a background that is already degraded, so the clean image *is*
 that background: outside the text mask the input equals the removal target exactly. The
-tampered image re-renders one word of one instance in the same style; it differs from the
-input only inside ``tamper_mask``.
+tampered image swaps one word of one instance as an editing tool would: the old text is
+erased by inpainting (smoothing the background under it), the new text is drawn in the same
+style but with the small slips of a manual edit (a colour a little off, a softened paste).
+Those traces are what a detector can learn from; a perfect re-render would leave none. The
+tampered image differs from the input only inside ``tamper_mask``.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .. import augment, backgrounds, corpus, scenetext
 from ..render import WORD
 from ..sample import Sample, register_kind
 
 SIZE = (512, 512)  # UPOCR's working resolution
+_NEAR = np.ones((5, 5), np.uint8)  # the erased hole reaches 2 px past the old strokes
 
 
 def _coverage(inst: scenetext.Instance, size: tuple[int, int]) -> np.ndarray:
@@ -42,6 +47,21 @@ def _tamper(rng: np.random.Generator, instances: list[scenetext.Instance]):
     return None
 
 
+def _forge(rng: np.random.Generator, image: Image.Image, old: scenetext.Instance,
+           new: scenetext.Instance) -> tuple[Image.Image, np.ndarray]:
+    """``image`` with ``old`` replaced by ``new`` as an edit would do it; returns it and the edited pixels."""
+    hole = cv2.dilate(_coverage(old, SIZE).astype(np.uint8), _NEAR)
+    erased = Image.fromarray(cv2.inpaint(np.asarray(image.convert("RGB")), hole * 255, 3, cv2.INPAINT_TELEA))
+    if rng.random() < 0.6:
+        new = replace(new, color=tuple(int(np.clip(c + rng.integers(-28, 29), 0, 255)) for c in new.color))
+    forged = scenetext.draw([new], SIZE).over(erased)
+    pasted = cv2.dilate(_coverage(new, SIZE).astype(np.uint8), _NEAR) > 0
+    if rng.random() < 0.5:  # a resampled paste: the new word is a little softer than its neighbours
+        soft = forged.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.2))))
+        forged = Image.composite(soft, forged, Image.fromarray(pasted.astype(np.uint8) * 255))
+    return forged, (hole > 0) | pasted
+
+
 @register_kind("pixel")
 def make_pixel(rng: np.random.Generator) -> Sample:
     bg = backgrounds.any_background(rng, SIZE)
@@ -56,9 +76,7 @@ def make_pixel(rng: np.random.Generator) -> Sample:
     swap = _tamper(rng, instances) if instances else None
     if swap:
         i, new = swap
-        changed = instances[:i] + [new] + instances[i + 1:]
-        tampered = scenetext.draw(changed, SIZE).over(bg)
-        tamper_mask = _coverage(instances[i], SIZE) | _coverage(new, SIZE)
+        tampered, tamper_mask = _forge(rng, image, instances[i], new)
         meta_t = {"tampered": {"from": instances[i].text, "to": new.text, "box": list(new.box)}}
     ordered = scenetext.reading_order(instances)
     extra = {"clean": bg, "mask": mask, "tampered": tampered,
