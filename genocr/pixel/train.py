@@ -54,24 +54,38 @@ def removal_loss(outputs: list[torch.Tensor], clean: torch.Tensor, text: torch.T
     return total
 
 
-def map_loss(outputs: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
-    """Multi-scale Smooth-L1 against a painted target map, nearest-downsampled (segmentation, tamper)."""
-    return sum(w * F.smooth_l1_loss(o, _at(target, o)) for o, w in zip(outputs, MAP_WEIGHTS))
+def map_loss(outputs: list[torch.Tensor], target: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Multi-scale Smooth-L1 against a painted target map, nearest-downsampled (segmentation, tamper).
 
-
-def pixel_loss(outputs: list[torch.Tensor], batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Sum over tasks of each task's loss, averaged over that task's examples in the batch."""
+    ``weight`` (N,1,H,W), if given, scales each pixel's error: a rare class can count more.
+    """
     total = outputs[0].new_zeros(())
-    for i in batch["task"].unique().tolist():
-        sel = batch["task"] == i
-        outs = [o[sel] for o in outputs]
-        total = total + (removal_loss(outs, batch["y"][sel], batch["text"][sel]) if TASKS[i] == "removal"
-                         else map_loss(outs, batch["y"][sel]))
+    for o, w in zip(outputs, MAP_WEIGHTS):
+        err = F.smooth_l1_loss(o, _at(target, o), reduction="none")
+        total = total + w * (err if weight is None else err * _at(weight, o)).mean()
     return total
 
 
-def train_step(net: PixelNet, optimizer: torch.optim.Optimizer, batch: dict[str, torch.Tensor], clip: float) -> float:
-    loss = pixel_loss(net(batch["x"], batch["task"]), batch)
+def pixel_loss(outputs: list[torch.Tensor], batch: dict[str, torch.Tensor], tamper_weight: float = 1.0) -> torch.Tensor:
+    """Sum over tasks of each task's loss, averaged over that task's examples in the batch.
+
+    Tampered-text pixels weigh ``tamper_weight`` in the tamper map loss (1 is UPOCR's plain loss).
+    """
+    total = outputs[0].new_zeros(())
+    for i in batch["task"].unique().tolist():
+        sel, task = batch["task"] == i, TASKS[i]
+        outs, y, text = [o[sel] for o in outputs], batch["y"][sel], batch["text"][sel]
+        if task == "removal":
+            total = total + removal_loss(outs, y, text)
+        else:
+            weight = 1 + (tamper_weight - 1) * text if task == "tamper" and tamper_weight != 1 else None
+            total = total + map_loss(outs, y, weight)
+    return total
+
+
+def train_step(net: PixelNet, optimizer: torch.optim.Optimizer, batch: dict[str, torch.Tensor], clip: float,
+               tamper_weight: float = 1.0) -> float:  # fmt: skip
+    loss = pixel_loss(net(batch["x"], batch["task"]), batch, tamper_weight)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
     optimizer.step()
@@ -92,6 +106,8 @@ class PixelTrainConfig(RunConfig):
     eval_samples: int = 16
     save_every: int = 100
     log_every: int = 10
+    tamper_weight: float = 1.0  # loss weight of tampered-text pixels, the rarest class (1: UPOCR's loss)
+    init: str = ""  # a pixel checkpoint folder to start from instead of random weights (fine-tuning)
 
     @property
     def stage(self) -> Stage:
@@ -120,7 +136,7 @@ class PixelTrainer:
             self.run.mkdir(parents=True, exist_ok=True)
             atomic_write(self.run / "config.json", json.dumps(asdict(config), indent=2))
             torch.manual_seed(config.seed)
-            self.net = build(config.size)
+            self.net = from_pretrained(config.init) if config.init else build(config.size)
         self.net.to(self.device).train()
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         if (last / "trainer.pt").is_file():
@@ -143,7 +159,7 @@ class PixelTrainer:
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             batch = {k: v.to(self.device) for k, v in next(batches).items()}
-            loss = train_step(self.net, self.optimizer, batch, c.clip)
+            loss = train_step(self.net, self.optimizer, batch, c.clip, c.tamper_weight)
             self.step += 1
             if self.step % c.log_every == 0:
                 append_log(self.run, {"step": self.step, "loss": loss, "lr": lr,

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from genocr.data.engine import generate
 from genocr.errors import OptionError
 from genocr.pixel.data import RandomCrop, collate, examples
-from genocr.pixel.model import build
+from genocr.pixel.model import build, save_pretrained
 from genocr.pixel.train import (PixelTrainer, PixelTrainConfig, load_pixel_config, map_loss, pixel_loss,
                                 removal_loss, train_step)
 
@@ -49,6 +49,23 @@ def test_removal_loss_weighs_text_pixels_more():
     wrong_text[..., :8, :] = 0.5  # the same error, once on text and once on background pixels
     wrong_background[..., 8:, :] = 0.5
     assert removal_loss(scales(wrong_text), clean, text) > 3 * removal_loss(scales(wrong_background), clean, text)
+
+
+def test_map_loss_weights_scale_each_pixel_error():
+    target, weight = torch.zeros(1, 3, 16, 16), torch.ones(1, 1, 16, 16)
+    weight[..., :8, :] = 3.0  # half the pixels count three times: the mean weight is 2
+    wrong = scales(torch.ones(1, 3, 16, 16))
+    assert torch.isclose(map_loss(wrong, target, weight), 2 * map_loss(wrong, target))
+
+
+def test_fine_tuning_starts_from_the_given_weights(tmp_path):
+    torch.manual_seed(1)
+    start = build("tiny")
+    save_pretrained(start, tmp_path / "start")
+    config = PixelTrainConfig(run_dir=str(tmp_path / "run"), size="tiny", device="cpu", num_workers=0,
+                              init=str(tmp_path / "start"), eval_samples=1)
+    trainer = PixelTrainer(config)
+    assert all(torch.equal(a, b) for a, b in zip(trainer.net.state_dict().values(), start.state_dict().values()))
 
 
 def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(batch):
