@@ -186,6 +186,7 @@ class PixelTrainer:
 
         save_checkpoint(self.run, write)
 
+
 def write_report(run: Path) -> None:
     """``curves.png`` (loss, removal PSNR, segmentation fgIoU, tamper F by step) and ``report.md`` beside the log."""
     rows = read_log(run)
