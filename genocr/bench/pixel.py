@@ -29,8 +29,8 @@ from tqdm import tqdm
 from genocr.bench.datasets import HELD_OUT_SEED, check_data_dir
 from genocr.bench.metrics.pixel import mask_counts, mask_scores, removal_scores
 from genocr.bench.report import fmt, table
-from genocr.errors import InputError, OptionError
-from genocr.io import atomic_write
+from genocr.errors import OptionError
+from genocr.io import atomic_write, load_pages
 
 REAL = {"text_removal": "removal", "text_removal_poster_zh": "removal", "text_seg_doc": "segmentation"}
 REMOVAL_METRICS = ("psnr", "mssim", "mse", "age", "peps", "pceps")
@@ -68,11 +68,7 @@ class PixelReport:
 
 
 def _open(path: Path) -> Image.Image:
-    try:
-        with Image.open(path) as im:
-            return im.convert("RGB")
-    except OSError as exc:
-        raise InputError(f"{path}: not a readable image ({exc})") from None
+    return load_pages(path)[0].image
 
 
 def real_items(root: Path, limit: int | None, notes: list[str]) -> list[PixelItem]:
