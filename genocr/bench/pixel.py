@@ -67,10 +67,6 @@ class PixelReport:
     firsts: dict[str, PixelItem]  # each dataset's first item, for the picture
 
 
-def _open(path: Path) -> Image.Image:
-    return load_pages(path)[0].image
-
-
 def real_items(root: Path, limit: int | None, notes: list[str]) -> list[PixelItem]:
     """The dev set's pixel-level items; DIBCO ground truth marks ink black, so it is inverted to 255 = text."""
     check_data_dir(root)
@@ -81,7 +77,7 @@ def real_items(root: Path, limit: int | None, notes: list[str]) -> list[PixelIte
         rows = [r for r in csv.DictReader(fh, delimiter="\t") if r.get("category") in REAL]
     for category in REAL:
         for row in [r for r in rows if r["category"] == category][:limit]:
-            image, gt = _open(root / row["image_path"]), _open(root / row["gt_path"])
+            image, gt = (load_pages(root / row[k])[0].image for k in ("image_path", "gt_path"))
             if image.size != gt.size:
                 notes.append(f"{category}/{row['item_id']} left out: ground truth {gt.size} does not match image {image.size}")
                 continue

@@ -101,12 +101,12 @@ class PixelModel:
         self.tile, self.overlap, self.device, self.composite = tile, min(overlap, tile // 2), device, composite
 
     @classmethod
-    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu", composite: bool = True) -> "PixelModel":
+    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu") -> "PixelModel":
         folder = WEIGHTS_DIR / name_or_path if name_or_path == DEFAULT_PIXEL_MODEL else Path(name_or_path).expanduser()
         if not (folder / "config.json").is_file():
             raise ModelError(f"pixel model '{name_or_path}' is not installed: no config.json in {folder}")
         net = from_pretrained(folder)
-        return cls(net, tile=net.config.tile, device=device, composite=composite)
+        return cls(net, tile=net.config.tile, device=device)
 
     @torch.no_grad()
     def predict(self, image: Image.Image, task: str) -> torch.Tensor:

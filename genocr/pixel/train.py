@@ -78,7 +78,7 @@ def pixel_loss(outputs: list[torch.Tensor], batch: dict[str, torch.Tensor], tamp
         if task == "removal":
             total = total + removal_loss(outs, y, text)
         else:
-            weight = 1 + (tamper_weight - 1) * text if task == "tamper" and tamper_weight != 1 else None
+            weight = 1 + (tamper_weight - 1) * text if task == "tamper" else None
             total = total + map_loss(outs, y, weight)
     return total
 
