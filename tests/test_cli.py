@@ -121,3 +121,20 @@ def test_multi_page_reads_all_inputs_as_one_document(tiny_got_dir: Path, png_pat
                   "--model", str(tiny_got_dir), "--max-new-tokens", "4", "--dpi", "72")
     assert proc.returncode == 0, proc.stderr.decode()
     assert [p["pages"] for p in json.loads(proc.stdout)["pages"]] == [[1, 2, 3, 4]]
+
+
+def test_the_shipped_model_reads_a_printed_page_by_default(tmp_path: Path) -> None:
+    """`genocr read page.png` with no --model: the genocr-small shipped in the repo, offline."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from genocr.bench.metrics import cer
+    from tests_helpers import FONT
+
+    lines = ["The quick brown fox jumps over", "a lazy dog near the river bank.", "Printed pages are read line by line."]
+    page = Image.new("RGB", (900, 260), "white")
+    for i, line in enumerate(lines):
+        ImageDraw.Draw(page).text((40, 30 + 70 * i), line, font=ImageFont.truetype(FONT, 30), fill="black")
+    page.save(tmp_path / "page.png")
+    proc = genocr("read", str(tmp_path / "page.png"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert cer(proc.stdout.decode().strip(), "\n".join(lines)) < 0.1, proc.stdout.decode()

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from genocr.bench.datasets import HELD_OUT_SEED, check_data_dir
 from genocr.bench.metrics.pixel import mask_counts, mask_scores, removal_scores
 from genocr.bench.report import fmt, table
-from genocr.errors import OptionError
+from genocr.errors import InputError, OptionError
 from genocr.io import atomic_write, load_pages
 
 REAL = {"text_removal": "removal", "text_removal_poster_zh": "removal", "text_seg_doc": "segmentation"}
@@ -77,7 +77,11 @@ def real_items(root: Path, limit: int | None, notes: list[str]) -> list[PixelIte
         rows = [r for r in csv.DictReader(fh, delimiter="\t") if r.get("category") in REAL]
     for category in REAL:
         for row in [r for r in rows if r["category"] == category][:limit]:
-            image, gt = (load_pages(root / row[k])[0].image for k in ("image_path", "gt_path"))
+            try:
+                image, gt = (load_pages(root / row[k])[0].image for k in ("image_path", "gt_path"))
+            except InputError as exc:  # one unreadable file costs its item, not the whole run
+                notes.append(f"{category}/{row['item_id']} left out: {exc}")
+                continue
             if image.size != gt.size:
                 notes.append(f"{category}/{row['item_id']} left out: ground truth {gt.size} does not match image {image.size}")
                 continue

@@ -33,7 +33,8 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
-def build_config(size: str, tokenizer: Any, view_height: int = 32, max_width: int = 1024) -> Qwen2VLConfig:
+def build_config(size: str, tokenizer: Any, view_height: int = 32, max_width: int = 1024,
+                 stretch: float = 1.0) -> Qwen2VLConfig:
     """A from-scratch Qwen2-VL config sized for a 2-core CPU, wired to GOT's image tokens."""
     spec = SIZES[size]
     depth, embed, vheads = spec["vision"]
@@ -53,6 +54,7 @@ def build_config(size: str, tokenizer: Any, view_height: int = 32, max_width: in
         vision_start_token_id=ids["<img>"], vision_end_token_id=ids["</img>"],
         tie_word_embeddings=True,
         genocr_family="genocr_small", genocr_view_height=view_height, genocr_max_width=max_width,
+        genocr_stretch=stretch,
         **special,
     )
 
@@ -70,11 +72,19 @@ def build_image_processor(config: Qwen2VLConfig) -> Any:
                                     temporal_patch_size=2, min_pixels=unit * unit, max_pixels=8 * h * w)
 
 
-def fit_view(image: Image.Image, height: int, max_width: int, unit: int = 32) -> Image.Image:
-    """Scale a line slice to ``height`` px (width a multiple of ``unit``, at most ``max_width``)."""
+def fit_view(image: Image.Image, height: int, max_width: int, unit: int = 32, stretch: float = 1.0) -> Image.Image:
+    """Scale a line slice to ``height`` px and its width by the same factor times ``stretch``
+    (a multiple of ``unit``, at most ``max_width``)."""
     w, h = image.size
-    width = max(unit, min(max_width, round(w * height / h / unit) * unit))
+    width = max(unit, min(max_width, round(w * stretch * height / h / unit) * unit))
     return image.convert("RGB").resize((width, height), Image.BICUBIC)
+
+
+def set_view(config: Qwen2VLConfig, stretch: float, max_width: int) -> None:
+    """Set how line slices are scaled into views: a horizontal ``stretch`` gives each character
+    more of the encoder's 8-px columns (CTC needs at least one per character, and a blank
+    between doubled letters); ``max_width`` bounds the widest view."""
+    config.genocr_stretch, config.genocr_max_width = stretch, max_width
 
 
 @register_family("genocr_small")
@@ -119,7 +129,8 @@ class GenocrSmall(Qwen2VL):
 
     def views(self, images: list[Image.Image]) -> list[Image.Image]:
         c = self.model.config
-        return [fit_view(im, c.genocr_view_height, c.genocr_max_width, token_side(c)) for im in images]
+        stretch = getattr(c, "genocr_stretch", 1.0)  # checkpoints from before stretching: 1
+        return [fit_view(im, c.genocr_view_height, c.genocr_max_width, token_side(c), stretch) for im in images]
 
     def encode(self, views: list[Image.Image]) -> tuple[dict[str, torch.Tensor], list[int]]:
         """Pixels and grids for already fitted views, and the image tokens each one takes."""

@@ -30,7 +30,7 @@ from genocr.pixel.data import RandomCrop, collate, evaluate
 from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import RunConfig, Stage
-from genocr.train.loop import lr_at, pick_device, recover_checkpoint, save_checkpoint
+from genocr.train.loop import lr_at, pick_device, recover_checkpoint, resume_state, save_checkpoint
 from genocr.train.report import append_log, plot_curves, read_log
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
@@ -127,7 +127,7 @@ def load_pixel_config(path: str | Path) -> PixelTrainConfig:
 
 class PixelTrainer:
     def __init__(self, config: PixelTrainConfig) -> None:
-        self.config, self.run, self.step = config, Path(config.run_dir), 0
+        self.config, self.run = config, Path(config.run_dir)
         self.device = pick_device(config.device)
         last = recover_checkpoint(self.run)
         if (last / "config.json").is_file():
@@ -139,10 +139,7 @@ class PixelTrainer:
             self.net = from_pretrained(config.init) if config.init else build(config.size)
         self.net.to(self.device).train()
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        if (last / "trainer.pt").is_file():
-            saved = torch.load(last / "trainer.pt", map_location=self.device, weights_only=True)
-            self.optimizer.load_state_dict(saved["optimizer"])
-            self.step = int(saved["step"])
+        self.step = resume_state(self.run, self.optimizer, self.device)
         self.eval_set = [generate("pixel", EVAL_SEED, i) for i in range(config.eval_samples)]
 
     def batches(self) -> Iterator[dict[str, torch.Tensor]]:

@@ -14,7 +14,6 @@ from PIL import Image
 Box = tuple[int, int, int, int]
 
 
-
 def text_mask(image: Image.Image) -> np.ndarray:
     """Ink pixels (uint8 0/255) of a page: Otsu after removing slow background shading."""
     gray = np.asarray(image.convert("L"))
@@ -79,21 +78,20 @@ def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
 
 
 def reading_order(boxes: list[Box], page_width: int) -> list[Box]:
-    """Top-to-bottom bands separated by full-width lines; within a band, column by column."""
+    """Top-to-bottom bands separated by lines that cross a column gutter; within a band, column
+    by column, left to right."""
     if not boxes:
         return []
     boxes = sorted(boxes, key=lambda b: (b[1], b[0]))
-    gutter = _gutter(boxes, page_width)
-    if gutter is None:
-        return _rows(boxes)
+    gutters = _gutters(boxes, page_width)
     ordered, band = [], []
     for b in boxes:
-        if b[0] < gutter < b[2]:  # spans the gutter: a heading or a full-width paragraph
-            ordered += _columns(band, gutter) + [b]
+        if any(b[0] < g0 and g1 < b[2] for g0, g1 in gutters):  # a heading or a full-width paragraph
+            ordered += _columns(band, gutters) + [b]
             band = []
         else:
             band.append(b)
-    return ordered + _columns(band, gutter)
+    return ordered + _columns(band, gutters)
 
 
 def _rows(boxes: list[Box]) -> list[Box]:
@@ -119,29 +117,30 @@ def _rows(boxes: list[Box]) -> list[Box]:
     return out
 
 
-def _columns(band: list[Box], gutter: int) -> list[Box]:
-    left = [b for b in band if b[2] <= gutter]
-    right = [b for b in band if b[0] >= gutter]
-    return _rows(left) + _rows(right)
+def _columns(band: list[Box], gutters: list[tuple[int, int]]) -> list[Box]:
+    """The band's lines column by column; a line belongs to the column its centre falls in."""
+    column = [sum(g0 + g1 < b[0] + b[2] for g0, g1 in gutters) for b in band]
+    return [b for c in range(len(gutters) + 1) for b in _rows([b for b, k in zip(band, column) if k == c])]
 
 
-def _gutter(boxes: list[Box], page_width: int) -> int | None:
-    """The x of a vertical white band that splits the page's lines into two columns, if any."""
+def _gutters(boxes: list[Box], page_width: int) -> list[tuple[int, int]]:
+    """The x-range of each vertical white band that splits the page's lines into columns (none,
+    one for two columns, two for three...)."""
     lo, hi = min(b[0] for b in boxes), max(b[2] for b in boxes)
     covered = np.zeros(page_width + 1, dtype=int)
     for x1, _, x2, _ in boxes:
         if x2 - x1 < 0.6 * (hi - lo):  # wide lines (titles, full-width text) separate bands instead
             covered[x1:x2] += 1
-    middle = range(lo + (hi - lo) // 4, hi - (hi - lo) // 4)
-    # A few centred lines (titles, affiliations) may cross the gutter: they become band separators.
-    gaps = [x for x in middle if covered[x] <= 0.15 * covered.max()]
-    if not gaps:
-        return None
-    left = sum(1 for b in boxes if b[2] <= gaps[0])
-    right = sum(1 for b in boxes if b[0] >= gaps[-1])
-    if min(left, right) < 3:
-        return None
-    return (gaps[0] + gaps[-1]) // 2
+    # A few centred lines (titles, affiliations) may cross a gutter: they become band separators.
+    start, stop = lo + (hi - lo) // 6, hi - (hi - lo) // 6
+    low = np.flatnonzero(covered[start:stop] <= 0.15 * covered.max()) + start
+    if not low.size:
+        return []
+    runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)  # each run of low columns: one gutter
+    gutters = [(int(r[0]), int(r[-1])) for r in runs]
+    edges = [lo - 1, *(x for g in gutters for x in g), hi + 1]  # column k lies between edges 2k and 2k+1
+    columns = [sum(1 for b in boxes if a <= b[0] and b[2] <= z) for a, z in zip(edges[::2], edges[1::2])]
+    return gutters if min(columns) >= 3 else []
 
 
 def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
@@ -149,3 +148,4 @@ def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
     x1, y1, x2, y2 = box
     m = int(margin * (y2 - y1)) + 1
     return image.crop((max(0, x1 - m), max(0, y1 - m), min(image.width, x2 + m), min(image.height, y2 + m)))
+

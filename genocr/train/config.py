@@ -38,7 +38,11 @@ class RunConfig:
 class TrainConfig(RunConfig):
     max_target_tokens: int = 256
     vocab_size: int = 4096
-    ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/train/ctc.py); 0: off
+    ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/models/ctc.py); 0: off
+    lm_weight: float = 1.0  # the decoder's loss; 0 trains the encoder and CTC head alone, 4x faster
+    init: str = ""  # a genocr-small checkpoint folder to start from instead of random weights
+    view_stretch: float = 1.0  # horizontal stretch of line views (genocr.models.small.set_view)
+    max_width: int = 1024  # widest line view, px
     tokenizer_samples: dict[str, int] = field(default_factory=lambda: {"slice": 5000})
     eval_every: int = 500
     eval_samples: int = 128
@@ -79,7 +83,13 @@ def _validate(c: TrainConfig, where: str) -> None:
         raise OptionError(f"{where}: no [[stage]] given")
     if c.size not in SIZES:
         raise OptionError(f"{where}: size '{c.size}' is not one of {', '.join(SIZES)}")
-    for name in ("eval_every", "save_every", "log_every", "eval_samples", "vocab_size"):
+    if c.lm_weight < 0 or c.ctc_weight < 0 or c.lm_weight + c.ctc_weight == 0:
+        raise OptionError(f"{where}: lm_weight and ctc_weight must be non-negative, and one of them positive")
+    if c.init and not (Path(c.init) / "config.json").is_file():
+        raise OptionError(f"{where}: init '{c.init}' is not a genocr-small checkpoint folder (no config.json)")
+    if c.view_stretch <= 0:
+        raise OptionError(f"{where}: view_stretch must be positive")
+    for name in ("eval_every", "save_every", "log_every", "eval_samples", "vocab_size", "max_width"):
         if getattr(c, name) < 1:
             raise OptionError(f"{where}: {name} must be at least 1")
     for langs in [c.eval_langs] + [s.langs for s in c.stages]:

@@ -20,12 +20,12 @@ from tqdm import tqdm
 from genocr.bench.metrics import cer
 from genocr.io import atomic_write
 from genocr.models.ctc import VisionCTC
-from genocr.models.small import GenocrSmall
+from genocr.models.small import GenocrSmall, set_view
 from genocr.predict.decode import DecodeConfig, generate
 from genocr.tasks import Query
 from genocr.train.config import Stage, TrainConfig
 from genocr.train.data import Collator, PairStream, held_out_pairs
-from genocr.train.report import append_log, write_report
+from genocr.train.report import append_log, trim_log, write_report
 from genocr.train.tokenizer import engine_targets, train_tokenizer
 
 
@@ -57,6 +57,18 @@ def save_checkpoint(run: Path, write: Callable[[Path], None]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def resume_state(run: Path, optimizer: torch.optim.Optimizer, device: str) -> int:
+    """The step saved in ``run/last`` (0 for a new run), with the optimiser's state restored and
+    the log trimmed back to that step."""
+    state = run / "last" / "trainer.pt"
+    if not state.is_file():
+        return 0
+    saved = torch.load(state, map_location=device, weights_only=True)
+    optimizer.load_state_dict(saved["optimizer"])
+    trim_log(run, int(saved["step"]))
+    return int(saved["step"])
+
+
 def recover_checkpoint(run: Path) -> Path:
     """``run/last``, moved back from ``last.old`` if a save was cut between its renames."""
     last, old = run / "last", run / "last.old"
@@ -70,19 +82,15 @@ class Trainer:
         self.config = config
         self.run = Path(config.run_dir)
         self.device = pick_device(config.device)
-        self.step = 0
         self.model = self._load_or_build()
         self.model.model.to(self.device).train()
         self.ctc = None
         if config.ctc_weight > 0:
             self.ctc = (self.model.ctc or VisionCTC(self.model.model)).to(self.device).train()
+            self.model.ctc = self.ctc  # so that evaluation reads with it as the shipped reader does
         params = list(self.model.model.parameters()) + (list(self.ctc.parameters()) if self.ctc else [])
         self.optimizer = torch.optim.AdamW(params, lr=config.stages[0].lr, weight_decay=0.01)
-        state = self.run / "last" / "trainer.pt"
-        if state.is_file():
-            saved = torch.load(state, map_location=self.device, weights_only=True)
-            self.optimizer.load_state_dict(saved["optimizer"])
-            self.step = int(saved["step"])
+        self.step = resume_state(self.run, self.optimizer, self.device)
         self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
 
     def _load_or_build(self) -> GenocrSmall:
@@ -92,9 +100,14 @@ class Trainer:
         self.run.mkdir(parents=True, exist_ok=True)
         atomic_write(self.run / "config.json", json.dumps(asdict(self.config), indent=2))
         c = self.config
-        tokenizer = train_tokenizer(engine_targets(c.tokenizer_samples, seed=c.seed + 7), c.vocab_size)
-        torch.manual_seed(c.seed)
-        return GenocrSmall.build(c.size, tokenizer)
+        if c.init:
+            model = GenocrSmall.from_pretrained(c.init, name="genocr-small")
+        else:
+            tokenizer = train_tokenizer(engine_targets(c.tokenizer_samples, seed=c.seed + 7), c.vocab_size)
+            torch.manual_seed(c.seed)
+            model = GenocrSmall.build(c.size, tokenizer)
+        set_view(model.model.config, c.view_stretch, c.max_width)
+        return model
 
     def stage_at(self, step: int) -> tuple[Stage, int]:
         """The stage that ``step`` falls in, and the step within it."""
@@ -145,26 +158,33 @@ class Trainer:
         lr = lr_at(self.stage_at(self.step)[1], stage)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        total, total_ctc, samples = 0.0, 0.0, 0
+        parts = {"lm_loss": 0.0, "ctc_loss": 0.0}
+        samples = 0
         for _ in range(stage.grad_accum):
             batch = {k: v.to(self.device) for k, v in next(batches).items()}
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.startswith("cuda")):
-                loss = self.model.model(**batch).loss / stage.grad_accum
-                total += loss.item()
+                terms = {}
+                if c.lm_weight > 0:
+                    terms["lm_loss"] = (c.lm_weight, self.model.model(**batch).loss)
+                else:  # the encoder alone: the CTC head reads the states its hook keeps
+                    self.model.model.model.visual(batch["pixel_values"], grid_thw=batch["image_grid_thw"])
                 if self.ctc:
-                    ctc = self.ctc.loss(batch["image_grid_thw"], self._answers(batch["labels"])) / stage.grad_accum
-                    total_ctc += ctc.item()
-                    loss = loss + c.ctc_weight * ctc
+                    terms["ctc_loss"] = (c.ctc_weight, self.ctc.loss(batch["image_grid_thw"], self._answers(batch["labels"])))
+                loss = sum(w * t for w, t in terms.values()) / stage.grad_accum
             loss.backward()
+            for key, (_, t) in terms.items():
+                parts[key] += t.item() / stage.grad_accum
             samples += batch["input_ids"].shape[0]
         torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], 1.0)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         if self.step % c.log_every == 0:
-            append_log(self.run, {"step": self.step, "stage": stage.name, "loss": total, "lr": lr,
-                         "samples_per_s": samples / (time.perf_counter() - start),
-                         **({"ctc_loss": total_ctc} if self.ctc else {})})
+            weights = {"lm_loss": c.lm_weight, "ctc_loss": c.ctc_weight if self.ctc else 0.0}
+            append_log(self.run, {"step": self.step, "stage": stage.name, "lr": lr,
+                                  "loss": sum(weights[k] * v for k, v in parts.items()),
+                                  **{k: v for k, v in parts.items() if weights[k] > 0},
+                                  "samples_per_s": samples / (time.perf_counter() - start)})
         if self.step % c.eval_every == 0:
             self.evaluate()
         if self.step % c.save_every == 0:
@@ -176,23 +196,32 @@ class Trainer:
         return [[i for i in row if i not in (-100, eos)] for row in labels.tolist()]
 
     @torch.no_grad()
-    def evaluate(self, batch_size: int = 32) -> float:
-        """CER of greedy decoding on the held-out pairs."""
-        model = self.model
-        model.model.eval()
-        preds = []
+    def evaluate(self, batch_size: int = 32) -> dict[str, float]:
+        """CER on the held-out pairs of each reader being trained: the decoder (greedy) and the
+        CTC head; the examples come from the reader that ships (the CTC head when there is one)."""
+        model, c = self.model, self.config
         # No n-gram block: the loop guard ends an untrained model's loops within 48 tokens.
-        decode = DecodeConfig(max_new_tokens=self.config.max_target_tokens, no_repeat_ngram_size=None)
-        for i in range(0, len(self.eval_pairs), batch_size):
-            chunk = self.eval_pairs[i : i + batch_size]
-            inputs = model.prepare_batch([p[0] for p in chunk], Query(task=chunk[0][2]))
-            preds += [g.text for g in generate(model.model, model.tokenizer, inputs, model.stop_ids, decode)]
+        decode = DecodeConfig(max_new_tokens=c.max_target_tokens, no_repeat_ngram_size=None)
+
+        def by_decoder(views: list[Any], task: str) -> list[Any]:
+            return generate(model.model, model.tokenizer, model.prepare_batch(views, Query(task=task)), model.stop_ids, decode)
+
+        readers = {"eval_cer": by_decoder} if c.lm_weight > 0 else {}
+        if self.ctc:
+            readers["eval_ctc_cer"] = lambda views, task: model.read_lines(views, task, decode)
+        model.model.eval()
+        row: dict[str, Any] = {"step": self.step}
+        for key, read in readers.items():
+            preds = []
+            for i in range(0, len(self.eval_pairs), batch_size):
+                chunk = self.eval_pairs[i : i + batch_size]
+                preds += [g.text for g in read([p[0] for p in chunk], chunk[0][2])]
+            row[key] = sum(cer(p, t) for p, (_, t, _) in zip(preds, self.eval_pairs)) / len(preds)
+            row["examples"] = [[t, p] for (_, t, _), p in list(zip(self.eval_pairs, preds))[:3]]
         model.model.train()
-        score = sum(cer(p, t) for p, (_, t, _) in zip(preds, self.eval_pairs)) / len(preds)
-        append_log(self.run, {"step": self.step, "eval_cer": score,
-                     "examples": [[t, p] for (_, t, _), p in list(zip(self.eval_pairs, preds))[:3]]})
+        append_log(self.run, row)
         write_report(self.run)
-        return score
+        return {k: v for k, v in row.items() if k in readers}
 
     def save(self) -> None:
         def write(tmp: Path) -> None:

@@ -21,6 +21,15 @@ def read_log(run: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
+def trim_log(run: Path, step: int) -> None:
+    """Drop the rows logged after ``step``: a run resumed from its checkpoint at ``step`` logs
+    those steps again, and each should appear once in the log and its curves."""
+    rows = read_log(run)
+    kept = [r for r in rows if r.get("step", 0) <= step]
+    if len(kept) < len(rows):
+        atomic_write(run / "log.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
+
+
 def plot_curves(run: Path, rows: list[dict], panels: dict[str, str]) -> None:
     """``run/curves.png``: the training loss, then one panel per held-out metric (log key -> title), by step."""
     import matplotlib
@@ -43,19 +52,25 @@ def plot_curves(run: Path, rows: list[dict], panels: dict[str, str]) -> None:
     atomic_write(run / "curves.png", png.getvalue())
 
 
+EVALS = {"eval_cer": "held-out CER, decoder", "eval_ctc_cer": "held-out CER, CTC head"}
+
+
 def write_report(run: Path) -> None:
     """``curves.png`` (training loss and held-out CER by step) and ``report.md`` beside the log."""
     rows = read_log(run)
     train = [r for r in rows if "loss" in r]
-    evals = [r for r in rows if "eval_cer" in r]
-    plot_curves(run, rows, {"eval_cer": "held-out synthetic CER"})
+    panels = {k: title for k, title in EVALS.items() if any(k in r for r in rows)}
+    plot_curves(run, rows, panels or {"eval_cer": EVALS["eval_cer"]})
     speeds = sorted(r["samples_per_s"] for r in train)
     lines = [f"# Training report: {run.name}", "",
              f"- steps logged: {train[-1]['step'] if train else 0}",
              f"- median samples/s: {speeds[len(speeds) // 2]:.1f}" if speeds else "- no training steps logged"]
-    if evals:
-        best = min(evals, key=lambda r: r["eval_cer"])
-        lines += [f"- held-out CER: last {evals[-1]['eval_cer']:.3f} (step {evals[-1]['step']}), "
-                  f"best {best['eval_cer']:.3f} (step {best['step']})", "", "| ground truth | read |", "|---|---|"]
-        lines += [f"| {t} | {p} |" for t, p in evals[-1].get("examples", [])]
+    for key, title in panels.items():
+        evals = [r for r in rows if key in r]
+        best = min(evals, key=lambda r: r[key])
+        lines.append(f"- {title}: last {evals[-1][key]:.3f} (step {evals[-1]['step']}), "
+                     f"best {best[key]:.3f} (step {best['step']})")
+    examples = [r for r in rows if "examples" in r]
+    if examples:
+        lines += ["", "| ground truth | read |", "|---|---|"] + [f"| {t} | {p} |" for t, p in examples[-1]["examples"]]
     atomic_write(run / "report.md", "\n".join(lines) + "\n")

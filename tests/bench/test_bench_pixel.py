@@ -21,7 +21,8 @@ torch.set_num_threads(1)  # tiny models: more threads only contend for the share
 
 @pytest.fixture
 def dev_set(tmp_path: Path) -> Path:
-    """One removal pair, one DIBCO-style pair (ink black in the ground truth) and one whose sizes differ."""
+    """One removal pair, one DIBCO-style pair (ink black in the ground truth), one whose sizes
+    differ and one whose image is not an image."""
     root = tmp_path / "real"
     root.mkdir()
     page = text_image(size=(96, 64))
@@ -33,8 +34,10 @@ def dev_set(tmp_path: Path) -> Path:
     ink.save(root / "doc.gt.png")  # ink black, as DIBCO
     page.save(root / "odd.png")
     clean.resize((40, 40)).save(root / "odd.gt.png")
+    (root / "broken.png").write_bytes(b"not a png")
     rows = ["category\titem_id\timage_path\tgt_path", "text_removal\tscene\tscene.jpg\tscene.gt.jpg",
             "text_seg_doc\tdoc\tdoc.png\tdoc.gt.png", "text_seg_doc\todd\todd.png\todd.gt.png",
+            "text_removal\tbroken\tbroken.png\tscene.gt.jpg",
             "doc_page_en\tother\tdoc.png\tnone.txt"]
     (root / "manifest.tsv").write_text("\n".join(rows) + "\n")
     return root
@@ -56,6 +59,8 @@ def test_bench_scores_model_and_baselines(dev_set: Path, tmp_path: Path) -> None
     # Black ink on white is what Otsu finds exactly: the ground truth was inverted to 255 = text.
     assert found["text_seg_doc", "Otsu"].scores["iou"] == 1.0
     assert len(found["text_seg_doc", "Otsu"].seconds) == 1 and any("odd" in n for n in rep.notes)
+    assert len(found["text_removal", "TELEA inpainting (Otsu mask)"].seconds) == 1  # the broken item is left out, with a note
+    assert any(n.startswith("text_removal/broken left out:") for n in rep.notes)
     md = (tmp_path / "out" / "pixel.md").read_text()
     assert "### synth_tamper (tamper)" in md and "| Sauvola | 1 |" in md
     assert (tmp_path / "out" / "pixel.png").read_bytes().startswith(b"\x89PNG")

@@ -31,6 +31,7 @@ def test_views_keep_aspect_ratio_at_fixed_height() -> None:
     assert fit_view(text_image(size=(320, 96)), 32, 1024).size == (96, 32)  # 320*32/96 = 106.7 -> 3 tokens of 32
     assert fit_view(text_image(size=(5000, 20)), 32, 1024).size == (1024, 32)
     assert fit_view(text_image(size=(320, 96)), 32, 1024, unit=16).size == (112, 32)  # 7 tokens of 16
+    assert fit_view(text_image(size=(320, 96)), 32, 1024, stretch=2.0).size == (224, 32)  # 213.3 -> 7 tokens
 
 
 def test_batch_prompts_are_left_padded_with_one_image_block_each() -> None:

@@ -1,8 +1,11 @@
 """Line finding and reading order on pages drawn with known lines."""
 from PIL import Image, ImageDraw, ImageFont
 
+import pytest
+
 from genocr.predict.lines import crop_line, find_lines, reading_order
 from tests_helpers import FONT, draw_page
+
 
 def test_single_column_lines_in_order() -> None:
     page, anchors = draw_page(1)
@@ -11,8 +14,9 @@ def test_single_column_lines_in_order() -> None:
     assert [b[1] for b in boxes] == sorted(b[1] for b in boxes)
 
 
-def test_two_columns_are_read_column_by_column() -> None:
-    page, anchors = draw_page(2)
+@pytest.mark.parametrize("columns", [2, 3])
+def test_columns_are_read_one_after_another(columns: int) -> None:
+    page, anchors = draw_page(columns)
     boxes = find_lines(page)
     assert len(boxes) == len(anchors)
     for box, (x, y) in zip(boxes, anchors):  # each box holds its anchor, in reading order
@@ -43,3 +47,10 @@ def test_crop_line_adds_a_margin_within_the_image() -> None:
     page = Image.new("RGB", (100, 100))
     assert crop_line(page, (10, 10, 50, 30)).size == (40 + 2 * 5, 20 + 2 * 5)
     assert crop_line(page, (0, 0, 100, 20)).size == (100, 25)
+
+
+def test_a_line_reaching_into_the_gutter_stays_in_its_column() -> None:
+    left = [(10, y, 200, y + 12) for y in range(0, 100, 20)]
+    right = [(230, y, 420, y + 12) for y in range(0, 100, 20)]
+    left[2] = (10, 40, 204, 52)  # a justified line a little longer than the others
+    assert reading_order(left + right, 430) == left + right

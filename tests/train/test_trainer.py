@@ -45,11 +45,14 @@ def test_train_then_resume(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5]
     assert any("eval_cer" in r for r in rows)
+    with (run / "log.jsonl").open("a") as log:  # a run killed after logging past its checkpoint
+        log.write(json.dumps({"step": 6, "loss": 9.0}) + "\n")
     resumed = Trainer(load_config(write(tmp_path, 7)))
     assert resumed.step == 5  # the final save holds step 5
     resumed.train()
     rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows if "loss" in r][-2:] == [6, 7]
+    assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4, 5, 6, 7]  # step 6 once, retrained
+    assert 9.0 not in [r["loss"] for r in rows if "loss" in r]
 
 
 def test_ctc_head_trains_and_resumes(tmp_path: Path) -> None:
@@ -64,6 +67,29 @@ def test_ctc_head_trains_and_resumes(tmp_path: Path) -> None:
     assert torch.equal(resumed.ctc.head.weight, first.ctc.head.weight)
 
 
+def test_ctc_only_training_starts_from_init_and_leaves_the_decoder_alone(tmp_path: Path) -> None:
+    Trainer(load_config(write(tmp_path, 2))).train()
+    init = tmp_path / "run" / "last"
+    path = tmp_path / "ctc.toml"
+    path.write_text(CONFIG.format(run=tmp_path / "ctc", steps=3).replace(
+        "vocab_size = 400", f'vocab_size = 400\nctc_weight = 1.0\nlm_weight = 0.0\ninit = "{init}"\nview_stretch = 2.0\nmax_width = 512'))
+    trainer = Trainer(load_config(path))
+    start = {k: v.clone() for k, v in trainer.model.model.state_dict().items()}
+    assert all(torch.equal(start[k], v) for k, v in Trainer(load_config(write(tmp_path, 2))).model.model.state_dict().items())
+    trainer.train()
+    after = trainer.model.model.state_dict()
+    changed = {k for k in start if not torch.equal(start[k], after[k])}
+    assert changed and all(".visual." in k for k in changed)  # the encoder learnt, nothing else moved
+    assert not any("merger" in k for k in changed)  # the merger feeds only the decoder
+    rows = [json.loads(line) for line in (tmp_path / "ctc" / "log.jsonl").read_text().splitlines()]
+    assert all("lm_loss" not in r and r["loss"] == r["ctc_loss"] for r in rows if "loss" in r)
+    evals = [r for r in rows if "eval_ctc_cer" in r]
+    assert evals and not any("eval_cer" in r for r in rows)
+    assert "CTC head" in (tmp_path / "ctc" / "report.md").read_text()
+    saved = json.loads((tmp_path / "ctc" / "last" / "config.json").read_text())
+    assert (saved["genocr_stretch"], saved["genocr_max_width"]) == (2.0, 512)  # the views it was trained on
+
+
 def test_lr_warms_up_then_decays() -> None:
     stage = Stage(name="s", steps=100, kinds={"slice": 1.0}, lr=1.0, warmup=10)
     assert lr_at(0, stage) == pytest.approx(0.1)
@@ -75,6 +101,9 @@ def test_lr_warms_up_then_decays() -> None:
     ('size = "tiny"', 'size = "huge"', "size 'huge'"),
     ("eval_every = 4", "eval_every = 0", "eval_every must be at least 1"),
     ("eval_every = 4", 'eval_every = 4\neval_langs = ["fr"]', "langs must be drawn from en, zh"),
+    ("eval_every = 4", "eval_every = 4\nlm_weight = 0.0", "one of them positive"),
+    ("eval_every = 4", 'eval_every = 4\ninit = "nowhere"', "not a genocr-small checkpoint"),
+    ("eval_every = 4", "eval_every = 4\nview_stretch = 0.0", "view_stretch must be positive"),
 ])
 def test_config_values_are_checked(tmp_path: Path, old: str, new: str, fragment: str) -> None:
     path = write(tmp_path, 3)
