@@ -148,4 +148,3 @@ def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
     x1, y1, x2, y2 = box
     m = int(margin * (y2 - y1)) + 1
     return image.crop((max(0, x1 - m), max(0, y1 - m), min(image.width, x2 + m), min(image.height, y2 + m)))
-
