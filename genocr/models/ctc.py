@@ -5,6 +5,11 @@ joint CTC-attention training (Kim, Hori & Watanabe, 2017) speeds that up by aski
 encoder's columns to spell the text left to right. The head is saved beside the model
 (``ctc_head.safetensors``); when present, the line reader can decode with it in one pass,
 with no autoregressive loop.
+
+Each encoder column can spell ``upsample`` CTC steps (the head gives that many distributions
+per column): CTC needs a blank between doubled letters, and at genocr-small's 8-px columns a
+pair of narrow letters ("ll", "ff", "11") often has fewer columns than that takes. More steps
+per column cost the head a few multiply-adds, where a wider view would cost the encoder.
 """
 from __future__ import annotations
 
@@ -14,20 +19,43 @@ from typing import Any
 import torch
 from torch import nn
 
+from genocr.errors import OptionError
+
 CTC_FILE = "ctc_head.safetensors"
 
 
 class VisionCTC(nn.Module):
     """Reads the vision tower's patch states (before merging) column by column."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, upsample: int = 1) -> None:
         super().__init__()
         vision = model.config.vision_config
         self.merge = vision.spatial_merge_size
         self.blank = model.config.text_config.vocab_size
-        self.head = nn.Linear(vision.embed_dim, self.blank + 1)
+        self.head = nn.Linear(vision.embed_dim, upsample * (self.blank + 1))
         self.states: torch.Tensor | None = None
         model.model.visual.merger.register_forward_pre_hook(self._keep)
+
+    @property
+    def upsample(self) -> int:
+        """CTC steps per encoder column."""
+        return self.head.out_features // (self.blank + 1)
+
+    def set_upsample(self, k: int) -> None:
+        """Give each column ``k`` steps, each a copy of the present ones: the greedy reading is
+        unchanged (repeats merge), and training then learns where to put the extra blanks."""
+        old, u = self.head, self.upsample
+        if k % u:
+            raise OptionError(f"ctc_upsample {k} is not a multiple of the checkpoint's {u}")
+        self.head = nn.Linear(old.in_features, k * (self.blank + 1)).to(old.weight.device)
+        with torch.no_grad():
+            w = old.weight.view(u, 1, self.blank + 1, -1).expand(-1, k // u, -1, -1)
+            self.head.weight.copy_(w.reshape(self.head.weight.shape))
+            self.head.bias.copy_(old.bias.view(u, 1, -1).expand(-1, k // u, -1).reshape(-1))
+
+    def logits(self, columns: torch.Tensor) -> torch.Tensor:
+        """(width * upsample, vocab + blank) scores for one image's columns."""
+        return self.head(columns).view(-1, self.blank + 1)
 
     def _keep(self, module: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
         if module.training:  # training: reuse the states of the model's own forward pass
@@ -47,19 +75,20 @@ class VisionCTC(nn.Module):
     def loss(self, grid_thw: torch.Tensor, targets: list[list[int]]) -> torch.Tensor:
         """CTC loss of the states kept from the last training forward pass."""
         cols = self.columns(self.states, grid_thw)
-        logits = nn.utils.rnn.pad_sequence([self.head(c) for c in cols])  # (T, B, V+1)
+        steps = [self.logits(c) for c in cols]
+        logits = nn.utils.rnn.pad_sequence(steps)  # (T, B, V+1)
         flat = torch.tensor([i for t in targets for i in t], dtype=torch.long, device=logits.device)
         return nn.functional.ctc_loss(
             logits.float().log_softmax(-1), flat,
-            input_lengths=torch.tensor([len(c) for c in cols]), target_lengths=torch.tensor([len(t) for t in targets]),
+            input_lengths=torch.tensor([len(t) for t in steps]), target_lengths=torch.tensor([len(t) for t in targets]),
             blank=self.blank, zero_infinity=True,
         )
 
     def decode(self, states: torch.Tensor, grid_thw: torch.Tensor) -> list[list[int]]:
-        """Greedy CTC: the best class per column, repeats merged, blanks dropped."""
+        """Greedy CTC: the best class per step, repeats merged, blanks dropped."""
         out = []
         for cols in self.columns(states, grid_thw):
-            best = self.head(cols).argmax(-1).tolist()
+            best = self.logits(cols).argmax(-1).tolist()
             out.append([c for i, c in enumerate(best) if c != self.blank and (i == 0 or c != best[i - 1])])
         return out
 
@@ -71,4 +100,8 @@ class VisionCTC(nn.Module):
     def load(self, folder: Path) -> None:
         from safetensors.torch import load_file
 
-        self.load_state_dict(load_file(str(folder / CTC_FILE)))
+        state = load_file(str(folder / CTC_FILE))
+        rows = state["head.weight"].shape[0]  # the saved head's steps per column
+        if rows != self.head.out_features:
+            self.head = nn.Linear(self.head.in_features, rows)
+        self.load_state_dict(state)

@@ -43,6 +43,7 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     if not heights.size:
         return []
     x_height = float(np.median(heights))
+    mask = _without_rules(mask, x_height)
     # Smear characters into words and words into lines; the gap kept between columns is wider.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.6 * x_height)), 1))
     blobs = cv2.dilate(mask, kernel)
@@ -58,6 +59,15 @@ def _glyph_heights(mask: np.ndarray) -> np.ndarray:
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     hs = stats[1:, cv2.CC_STAT_HEIGHT]
     return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
+
+
+def _without_rules(mask: np.ndarray, x_height: float) -> np.ndarray:
+    """The mask less its ruling lines: the rules of a form or table join every line they touch
+    into one blob taller than a line. A rule is a solid run of ink longer than any glyph: 5
+    x-heights across, or 6 down (a heading's tallest stroke)."""
+    rules = [cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+             for size in ((int(5 * x_height), 1), (1, int(6 * x_height)))]
+    return cv2.subtract(mask, cv2.max(*rules))
 
 
 def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:

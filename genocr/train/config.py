@@ -39,6 +39,7 @@ class TrainConfig(RunConfig):
     max_target_tokens: int = 256
     vocab_size: int = 4096
     ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/models/ctc.py); 0: off
+    ctc_upsample: int = 1  # CTC steps per encoder column (genocr.models.ctc.VisionCTC.set_upsample)
     lm_weight: float = 1.0  # the decoder's loss; 0 trains the encoder and CTC head alone, 4x faster
     init: str = ""  # a genocr-small checkpoint folder to start from instead of random weights
     view_stretch: float = 1.0  # horizontal stretch of line views (genocr.models.small.set_view)
@@ -89,7 +90,7 @@ def _validate(c: TrainConfig, where: str) -> None:
         raise OptionError(f"{where}: init '{c.init}' is not a genocr-small checkpoint folder (no config.json)")
     if c.view_stretch <= 0:
         raise OptionError(f"{where}: view_stretch must be positive")
-    for name in ("eval_every", "save_every", "log_every", "eval_samples", "vocab_size", "max_width"):
+    for name in ("ctc_upsample", "eval_every", "save_every", "log_every", "eval_samples", "vocab_size", "max_width"):
         if getattr(c, name) < 1:
             raise OptionError(f"{where}: {name} must be at least 1")
     for langs in [c.eval_langs] + [s.langs for s in c.stages]:

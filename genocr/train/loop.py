@@ -86,7 +86,10 @@ class Trainer:
         self.model.model.to(self.device).train()
         self.ctc = None
         if config.ctc_weight > 0:
-            self.ctc = (self.model.ctc or VisionCTC(self.model.model)).to(self.device).train()
+            self.ctc = self.model.ctc or VisionCTC(self.model.model, config.ctc_upsample)
+            if self.ctc.upsample != config.ctc_upsample:  # an init checkpoint's head, refined
+                self.ctc.set_upsample(config.ctc_upsample)
+            self.ctc.to(self.device).train()
             self.model.ctc = self.ctc  # so that evaluation reads with it as the shipped reader does
         params = list(self.model.model.parameters()) + (list(self.ctc.parameters()) if self.ctc else [])
         self.optimizer = torch.optim.AdamW(params, lr=config.stages[0].lr, weight_decay=0.01)
@@ -139,6 +142,8 @@ class Trainer:
 
     def train(self) -> None:
         c = self.config
+        if self.step == 0 and c.init:  # where the init checkpoint stands on this run's held-out split
+            self.evaluate()
         bar = tqdm(total=c.total_steps, initial=self.step, desc="training", unit="step", disable=None)
         while self.step < c.total_steps:
             stage, _ = self.stage_at(self.step)

@@ -40,6 +40,12 @@ def test_slice(seed):
             assert _has_ink(s.image, w["box"])
 
 
+def test_some_english_slices_are_in_capitals():
+    english = [s.target for s in (generate("slice", 0, i) for i in range(60)) if s.meta["lang"] == "en"]
+    upper = [t for t in english if t == t.upper() and any(c.isalpha() for c in t)]
+    assert 0.1 < len(upper) / len(english) < 0.5
+
+
 @pytest.mark.parametrize("seed", SEEDS[:3])
 def test_page(seed):
     s = generate("page", 0, seed)

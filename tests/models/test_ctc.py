@@ -2,11 +2,13 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from conftest import build_tokenizer
 from genocr import OCR
+from genocr.errors import OptionError
 from genocr.models.ctc import VisionCTC
 from genocr.models.small import GenocrSmall
 from tests_helpers import text_image
@@ -77,3 +79,33 @@ def test_a_checkpoint_with_a_head_reads_lines_in_one_pass(tmp_path: Path) -> Non
     result = ocr.read(text_image(size=(400, 60)))
     assert set(result.pages[0].text.split()) == {"x"} and result.pages[0].stop_reason == "stop"
     assert result.pages[0].new_tokens == len(result.pages[0].text.split())
+
+
+def test_more_steps_per_column_read_the_same_until_trained() -> None:
+    model = tiny()
+    ctc = VisionCTC(model.model)
+    torch.manual_seed(1)
+    vision, _ = model.encode([Image.new("RGB", (128, 32), "white")])
+    grid = vision["image_grid_thw"]
+    states = torch.randn(1, ctc.head.in_features).expand(int(grid.prod()), -1)  # one class everywhere
+    before = ctc.decode(states, grid)
+    ctc.set_upsample(2)
+    assert ctc.upsample == 2 and ctc.logits(torch.zeros(5, ctc.head.in_features)).shape == (10, ctc.blank + 1)
+    assert ctc.decode(states, grid) == before  # every step doubled: repeats merge back
+    first = ctc.logits(ctc.columns(states, grid)[0])[0::2].argmax(-1).tolist()
+    assert len(before[0]) == 1 and len(first) == 8
+    with torch.no_grad():  # the second step of each column now says blank: doubled letters can be spelt
+        ctc.head.bias.view(2, -1)[1] = -1e4
+        ctc.head.bias.view(2, -1)[1, ctc.blank] = 1e4
+    assert ctc.decode(states, grid) == [[c for c in first if c != ctc.blank]]  # no repeat merged
+
+
+def test_a_head_with_two_steps_per_column_saves_and_loads(tmp_path: Path) -> None:
+    model = tiny()
+    ctc = VisionCTC(model.model, upsample=2)
+    ctc.save(tmp_path)
+    fresh = VisionCTC(model.model)
+    fresh.load(tmp_path)
+    assert fresh.upsample == 2 and torch.equal(fresh.head.weight, ctc.head.weight)
+    with pytest.raises(OptionError, match="not a multiple"):
+        fresh.set_upsample(3)

@@ -23,6 +23,22 @@ def test_columns_are_read_one_after_another(columns: int) -> None:
         assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
 
 
+def test_ruled_form_cells_are_found_line_by_line() -> None:
+    page = Image.new("RGB", (900, 600), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 22)
+    for x in (20, 450, 880):  # a ruled grid that touches every line of text
+        draw.line([(x, 20), (x, 580)], fill="black", width=2)
+    for y in (20, 580):
+        draw.line([(20, y), (880, y)], fill="black", width=2)
+    rows = range(40, 560, 40)
+    for y in rows:
+        draw.text((30, y), "CONTROLLER DEM 59", font=font, fill="black")
+        draw.text((460, y + 3), "JUDGE SUPERIOR", font=font, fill="black")
+    boxes = find_lines(page)
+    assert len(boxes) == 2 * len(rows)
+    assert all(b[3] - b[1] < 40 and b[2] - b[0] < 430 for b in boxes)  # one cell's line each, no rule
+
+
 def test_blank_and_dark_pages() -> None:
     assert find_lines(Image.new("RGB", (400, 300), "white")) == []
     dark = Image.new("RGB", (600, 200), (20, 20, 30))

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from genocr.errors import OptionError
+from genocr.models.small import GenocrSmall
 from genocr.train.config import load_config
 from genocr.train.loop import Trainer, lr_at
 from genocr.train.config import Stage
@@ -85,9 +86,26 @@ def test_ctc_only_training_starts_from_init_and_leaves_the_decoder_alone(tmp_pat
     assert all("lm_loss" not in r and r["loss"] == r["ctc_loss"] for r in rows if "loss" in r)
     evals = [r for r in rows if "eval_ctc_cer" in r]
     assert evals and not any("eval_cer" in r for r in rows)
+    assert evals[0]["step"] == 0  # the init checkpoint's own score, before any step
     assert "CTC head" in (tmp_path / "ctc" / "report.md").read_text()
     saved = json.loads((tmp_path / "ctc" / "last" / "config.json").read_text())
     assert (saved["genocr_stretch"], saved["genocr_max_width"]) == (2.0, 512)  # the views it was trained on
+
+
+def test_ctc_upsample_refines_the_init_checkpoints_head(tmp_path: Path) -> None:
+    path = write(tmp_path, 2)
+    path.write_text(path.read_text().replace("vocab_size = 400", "vocab_size = 400\nctc_weight = 1.0"))
+    Trainer(load_config(path)).train()  # a head with one step per column
+    init = tmp_path / "run" / "last"
+    finer = tmp_path / "finer.toml"
+    finer.write_text(CONFIG.format(run=tmp_path / "finer", steps=1).replace(
+        "vocab_size = 400", f'vocab_size = 400\nctc_weight = 1.0\nlm_weight = 0.0\nctc_upsample = 2\ninit = "{init}"'))
+    trainer = Trainer(load_config(finer))
+    old = GenocrSmall.from_pretrained(str(init), "x").ctc
+    assert old.upsample == 1 and trainer.ctc.upsample == 2
+    assert torch.equal(trainer.ctc.head.weight[: old.blank + 1], old.head.weight)  # starts as a copy
+    trainer.train()
+    assert GenocrSmall.from_pretrained(str(tmp_path / "finer" / "last"), "x").ctc.upsample == 2
 
 
 def test_lr_warms_up_then_decays() -> None:
