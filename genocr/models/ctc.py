@@ -101,7 +101,7 @@ class VisionCTC(nn.Module):
         from safetensors.torch import load_file
 
         state = load_file(str(folder / CTC_FILE))
-        rows = state["head.weight"].shape[0]  # the saved head's steps per column
+        rows = state["head.weight"].shape[0]  # upsample x (vocab + blank) outputs
         if rows != self.head.out_features:
             self.head = nn.Linear(self.head.in_features, rows)
         self.load_state_dict(state)

@@ -13,6 +13,7 @@ from genocr.io import Page, load_pages
 from genocr.models import DEFAULT_MODEL, OCRModel, load_model
 from genocr.predict.decode import DecodeConfig, generate
 from genocr.predict.lines import crop_line, find_lines
+from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import PageResult, ReadResult
 from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box, parse_box
 from genocr.tasks.regions import Box
@@ -44,6 +45,7 @@ class OCR:
     """
 
     def __init__(self, model: OCRModel, decode: DecodeConfig | None = None, line_batch: int = 8) -> None:
+        fix_mmap_threshold()  # a batch of many pages must not grow the heap page after page
         self.model = model
         self.decode = decode or DecodeConfig()
         # Line slices read together by line-reading models. genocr-small on 4 English pages, 2-core
