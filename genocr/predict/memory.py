@@ -10,14 +10,17 @@ within this 2-core machine's noise (1 MiB: 602 MiB, but about 18% slower).
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 THRESHOLD = 4 << 20
 
 
+@functools.cache
 def fix_mmap_threshold(nbytes: int = THRESHOLD) -> bool:
-    """Fix glibc's mmap threshold for this process; False where there is no glibc to tell."""
+    """Fix glibc's mmap threshold for this process (once: it is process-wide); False where
+    there is no glibc to tell."""
     if not sys.platform.startswith("linux"):
         return False
     try:  # the process's own symbols, libc's among them (find_library would fork a subprocess)
