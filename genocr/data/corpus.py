@@ -119,18 +119,81 @@ def _chinese_sentence(rng: np.random.Generator) -> str:
 
 
 def sentence(rng: np.random.Generator, lang: str) -> str:
-    """One sentence of prose (or prose-like word salad) in ``lang`` ("en" or "zh")."""
+    """One sentence of prose (or prose-like word salad) in ``lang`` ("en" or "zh"); English
+    ones carry document tokens and typographic punctuation at the rates below."""
     r = rng.random()
     if lang == "zh":
         if r < 0.75:
             return _chinese_sentence(rng)
         return faker(rng, choice(rng, ZH_LOCALES)).sentence().rstrip(".") + "。"
     if r < 0.4:
-        return choice(rng, english_sentences())
-    if r < 0.85:
-        return faker(rng, choice(rng, LATIN_LOCALES)).sentence(nb_words=int(rng.integers(4, 16)))
-    words = [choice(rng, english_words()) for _ in range(int(rng.integers(3, 12)))]
-    return " ".join(words).capitalize() + choice(rng, "..!?;:")
+        text = choice(rng, english_sentences())
+    elif r < 0.85:
+        text = faker(rng, choice(rng, LATIN_LOCALES)).sentence(nb_words=int(rng.integers(4, 16)))
+    else:
+        words = [choice(rng, english_words()) for _ in range(int(rng.integers(3, 12)))]
+        text = " ".join(words).capitalize() + choice(rng, "..!?;:")
+    if rng.random() < DOC_TOKENS:
+        words = text.split(" ")
+        for _ in range(int(rng.integers(1, 3))):
+            words.insert(int(rng.integers(1, len(words) + 1)), document_token(rng))
+        text = " ".join(words)
+    return typeset(rng, text) if rng.random() < TYPESET else text
+
+
+# Real pages are full of what prose lacks, and run 4 misread it: digits beside letters ("Form
+# 1O4O" for 1040, "Pub. S19"), numbers joined by en dashes, section signs, inline equations and
+# key=value settings ("lang-en"), web addresses. Shares of English sentences that get 1-2 such
+# tokens, or get typeset with curly quotes and en/em dashes as publishing software sets them.
+DOC_TOKENS = 0.3
+TYPESET = 0.3
+
+
+def document_token(rng: np.random.Generator) -> str:
+    """One token of the kind forms, regulations and papers put inside sentences."""
+    def n(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi))
+
+    def word() -> str:
+        return choice(rng, english_words())[: n(2, 9)]
+
+    dash = choice(rng, "–-")
+    kinds = (
+        lambda: f"{choice(rng, ('Form', 'Pub.', 'Schedule', 'Part', 'No.', 'Rule'))} {n(1, 9999)}"
+                f"{choice(rng, ('', '', 'NR', '-EZ', 'A', '(b)', 'X'))}",
+        lambda: f"{n(1, 999)}{dash}{n(0, 99):02d}{dash}{n(1, 9999)}",
+        lambda: f"{choice(rng, ('AD', 'FAA', 'ID', 'EU', 'ISO', 'RFC'))} {n(1900, 2040)}{dash}{n(1, 9999)}",
+        lambda: f"§ {n(1, 999)}.{n(1, 99)}" + choice(rng, ("", f"({choice(rng, 'abcdef')})")),
+        lambda: f"({choice(rng, 'abcdefghijk')})" if rng.random() < 0.5 else f"({n(1, 20)})",
+        lambda: str(n(1800, 2040)),
+        lambda: f"{n(0, 100)}{choice(rng, ('%', ' %', 'pt', 'mm', ' kg', ' USD'))}",
+        lambda: f"{word()}={word()}",
+        lambda: f"{choice(rng, 'abcnxyk')} {choice(rng, '=+−<>×/')} {n(0, 100)}{choice(rng, ('', 'b', 'x', 'n'))}",
+        lambda: f"({n(1, 9)}{choice(rng, 'abxy')} + {n(1, 9)}{choice(rng, 'abxy')})",
+        lambda: "\\" + word() + "{" + word() + "}",
+        lambda: f"www.{word()}.{choice(rng, ('gov', 'com', 'org', 'edu'))}",
+        lambda: f"https://{word()}.{choice(rng, ('gov', 'com', 'org'))}/{word()}/{word()}",
+        lambda: f"{word()}/{word()}",
+        lambda: f"{word().upper()}{n(0, 100) if rng.random() < 0.5 else ''}",
+    )
+    return kinds[n(0, len(kinds))]()
+
+
+def typeset(rng: np.random.Generator, text: str) -> str:
+    """``text`` with the punctuation of typeset documents: curly quotes, en dashes between
+    numbers, em or spaced en dashes between words, and ’ for apostrophes."""
+    text = re.sub(r"(?<=\d)-(?=\d)", "–", text)
+    text = re.sub(r" - ", choice(rng, (" – ", "—", " — ")), text)
+    text = re.sub(r"(?<=\w)'(?=\w)", "’", text)
+    text = re.sub(r'"([^"]*)"', choice(rng, ("“\\1”", "‘‘\\1’’")), text)
+    text = re.sub(r"'([^']*)'", "‘\\1’", text)
+    if rng.random() < 0.3:  # an aside set off by dashes
+        words = text.split(" ")
+        if len(words) > 4:
+            i = int(rng.integers(1, len(words) - 2))
+            words[i] += choice(rng, ("—", " –"))
+        text = " ".join(words)
+    return text
 
 
 def date(rng: np.random.Generator, lang: str) -> str:
@@ -196,7 +259,8 @@ def heading(rng: np.random.Generator, lang: str) -> str:
     if lang == "zh":
         return "".join(chinese_words(rng, int(rng.integers(2, 6))))
     words = [choice(rng, english_words()) for _ in range(int(rng.integers(1, 6)))]
-    return " ".join(w.capitalize() if rng.random() < 0.7 else w for w in words)
+    text = " ".join(w.capitalize() if rng.random() < 0.7 else w for w in words)
+    return text.upper() if rng.random() < 0.2 else text  # "ESTIMATED COSTS", as regulations set them
 
 
 @cache

@@ -151,6 +151,8 @@ class PixelTrainer:
 
     def train(self) -> None:
         c, batches = self.config, self.batches()
+        if self.step == 0 and c.init:  # where the init checkpoint stands on the held-out split
+            self.evaluate()
         while self.step < c.steps:
             start, lr = time.perf_counter(), lr_at(self.step, c.stage)
             for group in self.optimizer.param_groups:

@@ -34,7 +34,11 @@ def text_mask(image: Image.Image) -> np.ndarray:
 
 
 def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
-    """Boxes of the text lines of ``image``, in reading order (bands, then columns, then y)."""
+    """Boxes of the text lines of ``image``, in reading order (bands, then columns, then y).
+
+    A short blob that touches the image's edge is a scanner's border or a cut-off object,
+    not a line: a line cut by the edge is still three times wider than tall, and at least half
+    an x-height tall."""
     mask = text_mask(image)
     h, w = mask.shape
     if h < 100:  # a slice of one line (a crop, a scanned line): read it whole
@@ -50,7 +54,9 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     n, _, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     boxes = []
     for x, y, bw, bh, area in stats[1:]:
-        if bh >= min_height and bw >= min_height and bh < 0.5 * h:
+        at_edge = x == 0 or y == 0 or x + bw == w or y + bh == h
+        if bh >= min_height and bw >= min_height and bh < 0.5 * h and not \
+                (at_edge and (bw < 3 * bh or bh < 0.5 * x_height)):
             boxes.append(_split_tall((int(x), int(y), int(x + bw), int(y + bh)), mask, x_height))
     return reading_order([b for group in boxes for b in group], w)
 
@@ -71,20 +77,43 @@ def _without_rules(mask: np.ndarray, x_height: float) -> np.ndarray:
 
 
 def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
-    """Split a blob that spans several touching lines at the empty rows between them."""
+    """Split a blob that spans several touching lines at the valleys of its row profile.
+
+    A valley is a run of rows with almost no ink: a speck of noise, a skewed line's stray
+    descender or a dotted leader may cross it, so an empty row is not required. Each piece
+    reaches from valley to valley, so ascenders and descenders stay with their line; a piece
+    thinner than half an x-height is a dashed or dotted rule between lines, and is dropped."""
     x1, y1, x2, y2 = box
     if y2 - y1 < 2.6 * x_height:
         return [box]
-    rows = mask[y1:y2, x1:x2].sum(axis=1) > 0
-    out, start = [], None
-    for i, ink in enumerate(list(rows) + [False]):
-        if ink and start is None:
-            start = i
-        elif not ink and start is not None:
-            if i - start >= 3:
-                out.append((x1, y1 + start, x2, y1 + i))
-            start = None
+    ink = np.count_nonzero(mask[y1:y2, x1:x2], axis=1)
+    strong = ink > VALLEY * np.median(ink[ink > 0])
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], strong.astype(np.int8), [0]])))
+    cores = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= 3]
+    if len(cores) < 2:
+        return [box]
+    cuts, floors = [0], [0]  # where each valley is cut, and the ink that crosses it (noise)
+    for (_, b), (a, _) in zip(cores, cores[1:]):
+        floor = int(ink[b:a].min())
+        lowest = np.flatnonzero(ink[b:a] == floor) + b
+        cuts.append(int(lowest[len(lowest) // 2]))
+        floors.append(floor)
+    cuts.append(len(ink))
+    floors.append(0)
+    out = []
+    for i, (a, b) in enumerate(cores):
+        if b - a < 0.5 * x_height:  # a thinner core is a dashed rule, not text
+            continue
+        above = np.flatnonzero(ink[cuts[i]:a] > floors[i])
+        below = np.flatnonzero(ink[b:cuts[i + 1]] > floors[i + 1])
+        top = cuts[i] + int(above[0]) if above.size else a
+        bottom = b + int(below[-1]) + 1 if below.size else b
+        out.append((x1, y1 + top, x2, y1 + bottom))
     return out or [box]
+
+
+# A row with less ink than this share of the blob's median inked row lies between two lines.
+VALLEY = 0.08
 
 
 def reading_order(boxes: list[Box], page_width: int) -> list[Box]:

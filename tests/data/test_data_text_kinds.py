@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from genocr.data.engine import generate
 from genocr.data.kinds.page import PAGE_BREAK
@@ -116,3 +117,26 @@ def test_pixel(seed):
     assert np.array_equal(image[~tmask], tampered[~tmask])
     if "tampered" in s.meta:
         assert tmask.any() and (image != tampered).any()
+
+
+def test_every_forgery_leaves_a_trace():
+    """Inside the edit, the forged word differs from a perfect re-render in the original colour."""
+    from dataclasses import replace as dc_replace
+
+    from genocr.data import scenetext
+    from genocr.data.kinds import pixel
+
+    forged = [s for s in (generate("pixel", 0, i) for i in range(12)) if "tampered" in s.meta]
+    assert len(forged) >= 6
+    for s in forged:
+        t = s.meta["tampered"]
+        assert t["slips"] and set(t["slips"]) <= set(pixel.SLIPS)
+    inst = scenetext.place(np.random.default_rng(5), Image.new("RGB", pixel.SIZE, "white"), 3)[0]
+    new = scenetext.render(dc_replace(inst, text=inst.text[::-1] + "x", patches=()))
+    image = scenetext.draw([inst], pixel.SIZE).over(Image.new("RGB", pixel.SIZE, (200, 190, 180)))
+    for seed in range(6):
+        out, edited, slips = pixel._forge(np.random.default_rng(seed), image, inst, new)
+        hole = cv2.dilate(pixel._coverage(inst, pixel.SIZE).astype(np.uint8), pixel._NEAR)
+        erased = Image.fromarray(cv2.inpaint(np.asarray(image), hole * 255, 3, cv2.INPAINT_TELEA))
+        perfect = np.asarray(scenetext.draw([new], pixel.SIZE).over(erased), np.float32)
+        assert np.abs(np.asarray(out, np.float32) - perfect)[edited].mean() > 2.0, slips

@@ -63,9 +63,13 @@ def test_fine_tuning_starts_from_the_given_weights(tmp_path):
     start = build("tiny")
     save_pretrained(start, tmp_path / "start")
     config = PixelTrainConfig(run_dir=str(tmp_path / "run"), size="tiny", device="cpu", num_workers=0,
-                              init=str(tmp_path / "start"), eval_samples=1)
+                              init=str(tmp_path / "start"), eval_samples=1, crop=64, batch_size=1, steps=1,
+                              warmup=1, eval_every=5, save_every=5, log_every=1)
     trainer = PixelTrainer(config)
     assert all(torch.equal(a, b) for a, b in zip(trainer.net.state_dict().values(), start.state_dict().values()))
+    trainer.train()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows if "eval_psnr" in r] == [0, 1]  # the init weights' own score first
 
 
 def test_a_few_steps_reduce_the_loss_on_a_fixed_batch(batch):

@@ -70,3 +70,38 @@ def test_a_line_reaching_into_the_gutter_stays_in_its_column() -> None:
     right = [(230, y, 420, y + 12) for y in range(0, 100, 20)]
     left[2] = (10, 40, 204, 52)  # a justified line a little longer than the others
     assert reading_order(left + right, 430) == left + right
+
+
+def _two_lines_joined(dashes: bool) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
+    """Two lines of text that one thin stroke joins into a single blob (a speck trail, a skewed
+    scan's stray stroke), optionally with a dashed rule between them; returns the text's boxes."""
+    page = Image.new("RGB", (900, 300), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 24)
+    texts = [((40, 100), "Original Slice  lying gaily"), ((40, 150), "DoubleChoc Slice  jumpy fog")]
+    for xy, text in texts:
+        draw.text(xy, text, font=font, fill="black")
+    if dashes:
+        for x in range(40, 420, 14):
+            draw.rectangle([x, 138, x + 8, 140], fill="black")
+    draw.line([(200, 115), (200, 165)], fill="black", width=1)
+    return page, [draw.textbbox(xy, text, font=font) for xy, text in texts]
+
+
+@pytest.mark.parametrize("dashes", [False, True])
+def test_lines_joined_by_a_stroke_are_split_whole(dashes: bool) -> None:
+    page, truth = _two_lines_joined(dashes)
+    boxes = find_lines(page)
+    assert len(boxes) == 2  # no third line for the dashed rule
+    for box, (x1, y1, x2, y2) in zip(boxes, truth):  # ascenders and descenders stay with their line
+        assert box[1] <= y1 + 1 and box[3] >= y2 - 1 and box[3] - box[1] < 1.6 * (y2 - y1)
+
+
+def test_short_blobs_at_the_image_edge_are_not_lines() -> None:
+    page = Image.new("RGB", (900, 300), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 120), "A receipt line, scanner borders", font=ImageFont.truetype(FONT, 40), fill="black")
+    draw.rectangle([0, 20, 20, 40], fill="black")  # the scanner's shadow at the edges
+    draw.rectangle([890, 100, 899, 160], fill="black")
+    draw.rectangle([860, 200, 899, 207], fill="black")  # a sliver: wide, but thinner than text
+    (box,) = find_lines(page)
+    assert 30 <= box[0] and box[2] < 800

@@ -5,7 +5,8 @@ The text is composited over a background that is already degraded, so the clean 
 that background: outside the text mask the input equals the removal target exactly. The
 tampered image swaps one word of one instance as an editing tool would: the old text is
 erased by inpainting (smoothing the background under it), the new text is drawn in the same
-style but with the small slips of a manual edit (a colour a little off, a softened paste).
+style but with the small slips of a manual edit (a colour a little off, a softened paste, its
+own grain or JPEG quality).
 Those traces are what a detector can learn from; a perfect re-render would leave none. The
 tampered image differs from the input only inside ``tamper_mask``.
 """
@@ -48,18 +49,35 @@ def _tamper(rng: np.random.Generator, instances: list[scenetext.Instance]):
 
 
 def _forge(rng: np.random.Generator, image: Image.Image, old: scenetext.Instance,
-           new: scenetext.Instance) -> tuple[Image.Image, np.ndarray]:
-    """``image`` with ``old`` replaced by ``new`` as an edit would do it; returns it and the edited pixels."""
+           new: scenetext.Instance) -> tuple[Image.Image, np.ndarray, list[str]]:
+    """``image`` with ``old`` replaced by ``new`` as an edit would do it; returns it, the edited
+    pixels and the slips made.
+
+    Each of the edit's slips below happens with probability one half, and at least one always
+    does, at a size an eye could see: a forgery that leaves no trace is not a detection task."""
     hole = cv2.dilate(_coverage(old, SIZE).astype(np.uint8), _NEAR)
     erased = Image.fromarray(cv2.inpaint(np.asarray(image.convert("RGB")), hole * 255, 3, cv2.INPAINT_TELEA))
-    if rng.random() < 0.6:
-        new = replace(new, color=tuple(int(np.clip(c + rng.integers(-28, 29), 0, 255)) for c in new.color))
+    slips = [name for name in SLIPS if rng.random() < 0.5] or [SLIPS[int(rng.integers(len(SLIPS)))]]
+    if "colour" in slips:  # matched by eye: off by 16-40 levels in some direction
+        step = rng.normal(size=3)
+        step *= rng.uniform(16, 40) / np.linalg.norm(step)
+        new = replace(new, color=tuple(int(np.clip(c + d, 0, 255)) for c, d in zip(new.color, step)))
     forged = scenetext.draw([new], SIZE).over(erased)
     pasted = cv2.dilate(_coverage(new, SIZE).astype(np.uint8), _NEAR) > 0
-    if rng.random() < 0.5:  # a resampled paste: the new word is a little softer than its neighbours
-        soft = forged.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.2))))
+    edited = Image.fromarray(((hole > 0) | pasted).astype(np.uint8) * 255)
+    if "soft" in slips:  # a resampled paste: the new word is a little softer than its neighbours
+        soft = forged.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.2))))
         forged = Image.composite(soft, forged, Image.fromarray(pasted.astype(np.uint8) * 255))
-    return forged, (hole > 0) | pasted
+    if "grain" in slips:  # the patch's noise differs from the photo's around it
+        grainy = np.asarray(forged, np.float32) + backgrounds.grain(rng, SIZE, rng.uniform(5, 12))[..., None]
+        forged = Image.composite(Image.fromarray(backgrounds.to_u8(grainy)), forged, edited)
+    if "jpeg" in slips:  # the patch was saved at another JPEG quality than the rest
+        forged = Image.composite(augment.jpeg(forged, rng, 20, 50), forged, edited)
+    return forged, np.asarray(edited) > 0, slips
+
+
+# The traces a manual edit leaves, of which every forgery has one or more.
+SLIPS = ("colour", "soft", "grain", "jpeg")
 
 
 @register_kind("pixel")
@@ -76,8 +94,8 @@ def make_pixel(rng: np.random.Generator) -> Sample:
     swap = _tamper(rng, instances) if instances else None
     if swap:
         i, new = swap
-        tampered, tamper_mask = _forge(rng, image, instances[i], new)
-        meta_t = {"tampered": {"from": instances[i].text, "to": new.text, "box": list(new.box)}}
+        tampered, tamper_mask, slips = _forge(rng, image, instances[i], new)
+        meta_t = {"tampered": {"from": instances[i].text, "to": new.text, "box": list(new.box), "slips": slips}}
     ordered = scenetext.reading_order(instances)
     extra = {"clean": bg, "mask": mask, "tampered": tampered,
              "tamper_mask": Image.fromarray(tamper_mask.astype(np.uint8) * 255)}

@@ -1,0 +1,38 @@
+"""Corpus text: typesetting keeps the words, and document tokens reach English sentences at their rate."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from genocr.data import corpus
+
+PLAIN = 'The "RC" actions of 737-00-1028 - dated June 12 - don\'t apply to \'this\' one.'
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\s\-–—'\"‘’“”]", "", text)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_typeset_changes_punctuation_only(seed):
+    out = corpus.typeset(np.random.default_rng(seed), PLAIN)
+    assert _letters(out) == _letters(PLAIN)
+    assert "737–00–1028" in out and "don’t" in out and "‘this’" in out
+    assert '"' not in out and " - " not in out
+
+
+def test_document_tokens_reach_a_share_of_english_sentences():
+    rng = np.random.default_rng(0)
+    plain = [corpus.sentence(rng, "en") for _ in range(400)]
+    marked = [s for s in plain if re.search(r"[0-9§=/–—“”‘’]", s)]
+    assert corpus.DOC_TOKENS < len(marked) / len(plain) < 0.8
+    assert not any(re.search(r"[§=“”]", corpus.sentence(rng, "zh")) for _ in range(100))
+
+
+def test_document_token_is_one_printable_piece():
+    rng = np.random.default_rng(3)
+    tokens = [corpus.document_token(rng) for _ in range(300)]
+    assert all(t and t == t.strip() and t.isprintable() for t in tokens)
+    assert len(set(tokens)) > 250
