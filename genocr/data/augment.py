@@ -72,8 +72,8 @@ def blur(img: Image.Image, rng: np.random.Generator, max_sigma: float = 1.2) -> 
     return Image.fromarray(cv2.GaussianBlur(arr, (0, 0), rng.uniform(0.3, max_sigma)))
 
 
-def noise(img: Image.Image, rng: np.random.Generator, max_std: float = 8.0) -> Image.Image:
-    arr = np.asarray(img, np.float32) + grain(rng, img.size, rng.uniform(1, max_std))[..., None]
+def noise(img: Image.Image, rng: np.random.Generator, max_std: float = 8.0, min_std: float = 1.0) -> Image.Image:
+    arr = np.asarray(img, np.float32) + grain(rng, img.size, rng.uniform(min_std, max_std))[..., None]
     return Image.fromarray(to_u8(arr))
 
 

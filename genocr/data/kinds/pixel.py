@@ -63,14 +63,13 @@ def _forge(rng: np.random.Generator, image: Image.Image, old: scenetext.Instance
         step *= rng.uniform(16, 40) / np.linalg.norm(step)
         new = replace(new, color=tuple(int(np.clip(c + d, 0, 255)) for c, d in zip(new.color, step)))
     forged = scenetext.draw([new], SIZE).over(erased)
-    pasted = cv2.dilate(_coverage(new, SIZE).astype(np.uint8), _NEAR) > 0
-    edited = Image.fromarray(((hole > 0) | pasted).astype(np.uint8) * 255)
+    pasted = cv2.dilate(_coverage(new, SIZE).astype(np.uint8), _NEAR)
+    edited = Image.fromarray((hole | pasted) * 255)
     if "soft" in slips:  # a resampled paste: the new word is a little softer than its neighbours
         soft = forged.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.2))))
-        forged = Image.composite(soft, forged, Image.fromarray(pasted.astype(np.uint8) * 255))
+        forged = Image.composite(soft, forged, Image.fromarray(pasted * 255))
     if "grain" in slips:  # the patch's noise differs from the photo's around it
-        grainy = np.asarray(forged, np.float32) + backgrounds.grain(rng, SIZE, rng.uniform(5, 12))[..., None]
-        forged = Image.composite(Image.fromarray(backgrounds.to_u8(grainy)), forged, edited)
+        forged = Image.composite(augment.noise(forged, rng, 12.0, min_std=5.0), forged, edited)
     if "jpeg" in slips:  # the patch was saved at another JPEG quality than the rest
         forged = Image.composite(augment.jpeg(forged, rng, 20, 50), forged, edited)
     return forged, np.asarray(edited) > 0, slips
