@@ -138,7 +138,8 @@ def sentence(rng: np.random.Generator, lang: str) -> str:
         for _ in range(int(rng.integers(1, 3))):
             words.insert(int(rng.integers(1, len(words) + 1)), document_token(rng))
         text = " ".join(words)
-    return typeset(rng, text) if rng.random() < TYPESET else text
+    text = typeset(rng, text) if rng.random() < TYPESET else text
+    return f"{choice(rng, BULLETS)} {text}" if rng.random() < BULLETED else text
 
 
 # Real pages are full of what prose lacks, and run 4 misread it: digits beside letters ("Form
@@ -147,6 +148,9 @@ def sentence(rng: np.random.Generator, lang: str) -> str:
 # tokens, or get typeset with curly quotes and en/em dashes as publishing software sets them.
 DOC_TOKENS = 0.3
 TYPESET = 0.3
+# List items: run 5 read the bullets of Federal Register and IRS pages as "▪", U+202A or U+FFFD.
+BULLETED = 0.06
+BULLETS = "••••▪◦●–"
 
 
 def document_token(rng: np.random.Generator) -> str:
@@ -191,7 +195,10 @@ def typeset(rng: np.random.Generator, text: str) -> str:
         words = text.split(" ")
         if len(words) > 4:
             i = int(rng.integers(1, len(words) - 2))
-            words[i] += choice(rng, ("—", " –"))
+            if rng.random() < 0.5:  # an em dash is set closed up: "word—next"
+                words[i : i + 2] = [f"{words[i]}—{words[i + 1]}"]
+            else:
+                words[i] += " –"
         text = " ".join(words)
     return text
 

@@ -3,8 +3,13 @@
 A decoder trained from scratch must discover which image tokens each character comes from;
 joint CTC-attention training (Kim, Hori & Watanabe, 2017) speeds that up by asking the
 encoder's columns to spell the text left to right. The head is saved beside the model
-(``ctc_head.safetensors``); when present, the line reader can decode with it in one pass,
-with no autoregressive loop.
+(``ctc_head.safetensors``, with its alphabet in the file's metadata); when present, the line
+reader can decode with it in one pass, with no autoregressive loop.
+
+The head spells characters, not the tokenizer's byte tokens. An en dash, a curly quote or a
+bullet is one glyph but three UTF-8 bytes: a byte-level head had to fit three labels into the
+one or two columns the glyph covers, often emitted only some of them, and so printed U+FFFD or
+stray control characters (run 5 did on every real English page). One label per glyph cannot.
 
 Each encoder column can spell ``upsample`` CTC steps (the head gives that many distributions
 per column): CTC needs a blank between doubled letters, and at genocr-small's 8-px columns a
@@ -24,17 +29,36 @@ from genocr.errors import OptionError
 CTC_FILE = "ctc_head.safetensors"
 
 
+def _alphabet() -> str:
+    ascii_ = [chr(c) for c in range(0x20, 0x7F)]
+    latin = [chr(c) for c in range(0xA1, 0x180) if chr(c).isprintable() and c != 0xAD]  # no soft hyphen
+    greek = [chr(c) for c in range(0x391, 0x3CA) if chr(c).isalpha()]
+    marks = "–—‘’‚“”„†‡•…‰′″‹›€™№−∓∞∑∏∫√∂∆∇∈∉⊂⊃⊆∪∩∧∨→←↑↓↔⇒⇔≤≥≠≈≡∼▪●■□◦✓"
+    return "".join(dict.fromkeys([*ascii_, *latin, *greek, *marks]))
+
+
+#: What the head can spell: printable ASCII; the Latin-1 and Latin Extended-A letters and signs
+#: (Faker's European locales, names and prices on real pages); Greek; typographic punctuation,
+#: bullets and the math signs of inline equations. Not CJK: a Chinese stage needs a larger one.
+ALPHABET = _alphabet()
+
+
 class VisionCTC(nn.Module):
     """Reads the vision tower's patch states (before merging) column by column."""
 
-    def __init__(self, model: Any, upsample: int = 1) -> None:
+    def __init__(self, model: Any, upsample: int = 1, alphabet: str = ALPHABET) -> None:
         super().__init__()
-        vision = model.config.vision_config
-        self.merge = vision.spatial_merge_size
-        self.blank = model.config.text_config.vocab_size
-        self.head = nn.Linear(vision.embed_dim, upsample * (self.blank + 1))
+        self.merge = model.config.vision_config.spatial_merge_size
+        self._set_alphabet(alphabet)
+        self.head = nn.Linear(model.config.vision_config.embed_dim, upsample * (self.blank + 1))
         self.states: torch.Tensor | None = None
         model.model.visual.merger.register_forward_pre_hook(self._keep)
+
+    def _set_alphabet(self, alphabet: str) -> None:
+        if len(set(alphabet)) != len(alphabet):
+            raise OptionError("a CTC alphabet must not repeat a character")
+        self.alphabet, self.blank = alphabet, len(alphabet)
+        self.index = {c: i for i, c in enumerate(alphabet)}
 
     @property
     def upsample(self) -> int:
@@ -53,8 +77,12 @@ class VisionCTC(nn.Module):
             self.head.weight.copy_(w.reshape(self.head.weight.shape))
             self.head.bias.copy_(old.bias.view(u, 1, -1).expand(-1, k // u, -1).reshape(-1))
 
+    def encode(self, text: str) -> list[int]:
+        """The labels that spell ``text``; characters outside the alphabet are left out."""
+        return [self.index[c] for c in text if c in self.index]
+
     def logits(self, columns: torch.Tensor) -> torch.Tensor:
-        """(width * upsample, vocab + blank) scores for one image's columns."""
+        """(width * upsample, alphabet + blank) scores for one image's columns."""
         return self.head(columns).view(-1, self.blank + 1)
 
     def _keep(self, module: nn.Module, args: tuple[torch.Tensor, ...]) -> None:
@@ -72,11 +100,12 @@ class VisionCTC(nn.Module):
             start += n
         return out
 
-    def loss(self, grid_thw: torch.Tensor, targets: list[list[int]]) -> torch.Tensor:
-        """CTC loss of the states kept from the last training forward pass."""
+    def loss(self, grid_thw: torch.Tensor, texts: list[str]) -> torch.Tensor:
+        """CTC loss of the states kept from the last training forward pass, against ``texts``."""
         cols = self.columns(self.states, grid_thw)
         steps = [self.logits(c) for c in cols]
         logits = nn.utils.rnn.pad_sequence(steps)  # (T, B, V+1)
+        targets = [self.encode(t) for t in texts]
         flat = torch.tensor([i for t in targets for i in t], dtype=torch.long, device=logits.device)
         return nn.functional.ctc_loss(
             logits.float().log_softmax(-1), flat,
@@ -84,24 +113,45 @@ class VisionCTC(nn.Module):
             blank=self.blank, zero_infinity=True,
         )
 
-    def decode(self, states: torch.Tensor, grid_thw: torch.Tensor) -> list[list[int]]:
+    def decode(self, states: torch.Tensor, grid_thw: torch.Tensor) -> list[str]:
         """Greedy CTC: the best class per step, repeats merged, blanks dropped."""
         out = []
         for cols in self.columns(states, grid_thw):
             best = self.logits(cols).argmax(-1).tolist()
-            out.append([c for i, c in enumerate(best) if c != self.blank and (i == 0 or c != best[i - 1])])
+            out.append("".join(self.alphabet[c] for i, c in enumerate(best)
+                               if c != self.blank and (i == 0 or c != best[i - 1])))
         return out
 
     def save(self, folder: Path) -> None:
         from safetensors.torch import save_file
 
-        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(folder / CTC_FILE))
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()}, str(folder / CTC_FILE),
+                  metadata={"alphabet": self.alphabet})
 
-    def load(self, folder: Path) -> None:
+    def load(self, folder: Path, tokenizer: Any) -> None:
+        """Load a head; one without an alphabet spelt ``tokenizer``'s tokens (genocr-small runs
+        1-5), and becomes a character head whose rows start as those of each character's first
+        token: ASCII reads as before, and other characters are learnt from there."""
+        from safetensors import safe_open
         from safetensors.torch import load_file
 
-        state = load_file(str(folder / CTC_FILE))
-        rows = state["head.weight"].shape[0]  # upsample x (vocab + blank) outputs
+        path = str(folder / CTC_FILE)
+        with safe_open(path, "pt") as f:
+            alphabet = (f.metadata() or {}).get("alphabet")
+        state = load_file(path)
+        if alphabet is None:
+            state = self._from_tokens(state, tokenizer)
+        else:
+            self._set_alphabet(alphabet)
+        rows = state["head.weight"].shape[0]  # upsample x (alphabet + blank) outputs
         if rows != self.head.out_features:
             self.head = nn.Linear(self.head.in_features, rows)
         self.load_state_dict(state)
+
+    def _from_tokens(self, state: dict[str, torch.Tensor], tokenizer: Any) -> dict[str, torch.Tensor]:
+        vocab = len(tokenizer)
+        w, b = state["head.weight"], state["head.bias"]
+        u = w.shape[0] // (vocab + 1)
+        first = [tokenizer.encode(c, add_special_tokens=False)[0] for c in self.alphabet] + [vocab]  # + blank
+        pick = torch.tensor([s * (vocab + 1) + i for s in range(u) for i in first])
+        return {"head.weight": w[pick].clone(), "head.bias": b[pick].clone()}

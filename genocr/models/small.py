@@ -101,7 +101,7 @@ class GenocrSmall(Qwen2VL):
         model = super().from_pretrained(path, name, device)
         if (Path(path) / CTC_FILE).is_file():
             model.ctc = VisionCTC(model.model)
-            model.ctc.load(Path(path))
+            model.ctc.load(Path(path), model.tokenizer)
             model.ctc.to(model.device)
         return model
 
@@ -117,9 +117,9 @@ class GenocrSmall(Qwen2VL):
         with torch.no_grad():
             states = self.model.model.visual(vision["pixel_values"].to(self.device, self.model.dtype),
                                              grid_thw=grid).last_hidden_state
-            ids = self.ctc.decode(states, grid)
-        each = (time.perf_counter() - start) / max(1, len(ids))
-        return [Generation(self.tokenizer.decode(i).strip(), n, len(i), "stop", each) for i, n in zip(ids, counts)]
+            texts = self.ctc.decode(states, grid)
+        each = (time.perf_counter() - start) / max(1, len(texts))
+        return [Generation(t.strip(), n, len(t), "stop", each) for t, n in zip(texts, counts)]
 
     @classmethod
     def build(cls, size: str, tokenizer: Any, name: str = "genocr-small", **config: Any) -> "GenocrSmall":

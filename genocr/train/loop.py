@@ -195,10 +195,10 @@ class Trainer:
         if self.step % c.save_every == 0:
             self.save()
 
-    def _answers(self, labels: torch.Tensor) -> list[list[int]]:
-        """The answer tokens of each row, without its end token: the CTC targets."""
-        eos = self.model.tokenizer.eos_token_id
-        return [[i for i in row if i not in (-100, eos)] for row in labels.tolist()]
+    def _answers(self, labels: torch.Tensor) -> list[str]:
+        """The answer text of each row: the CTC targets."""
+        tok = self.model.tokenizer
+        return [tok.decode([i for i in row if i != -100], skip_special_tokens=True) for row in labels.tolist()]
 
     @torch.no_grad()
     def evaluate(self, batch_size: int = 32) -> dict[str, float]:

@@ -21,6 +21,14 @@ def test_typeset_changes_punctuation_only(seed):
     assert _letters(out) == _letters(PLAIN)
     assert "737–00–1028" in out and "don’t" in out and "‘this’" in out
     assert '"' not in out and " - " not in out
+    assert not re.search(r"\w— |\w –\w", out)  # an em dash closed up, an en dash spaced
+
+
+def test_some_english_sentences_are_list_items():
+    rng = np.random.default_rng(1)
+    items = [s for s in (corpus.sentence(rng, "en") for _ in range(1000)) if s[:1] in corpus.BULLETS]
+    assert 0.5 * corpus.BULLETED < len(items) / 1000 < 2 * corpus.BULLETED
+    assert all(s[1] == " " and s[2:].strip() == s[2:] for s in items)
 
 
 def test_document_tokens_reach_a_share_of_english_sentences():
