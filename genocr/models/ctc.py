@@ -133,12 +133,10 @@ class VisionCTC(nn.Module):
         1-5), and becomes a character head whose rows start as those of each character's first
         token: ASCII reads as before, and other characters are learnt from there."""
         from safetensors import safe_open
-        from safetensors.torch import load_file
 
-        path = str(folder / CTC_FILE)
-        with safe_open(path, "pt") as f:
+        with safe_open(str(folder / CTC_FILE), "pt") as f:  # one read: tensors and metadata
             alphabet = (f.metadata() or {}).get("alphabet")
-        state = load_file(path)
+            state = {k: f.get_tensor(k) for k in f.keys()}
         if alphabet is None:
             state = self._from_tokens(state, tokenizer)
         else:
