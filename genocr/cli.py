@@ -57,9 +57,11 @@ def main() -> None:
 @click.option("--dpi", type=click.IntRange(36, 600), default=200, show_default=True, help="PDF rendering resolution.")
 @click.option("--max-new-tokens", type=click.IntRange(1, 32768), default=4096, show_default=True)
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16"]), default="auto", show_default=True,
+              help="Weights' precision; auto: bfloat16 on a GPU, float32 on a CPU.")
 def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, tiles: str | None,
          pages: str | None, multi_page: bool, model_name: str | None, fmt: str | None, out_dir: Path | None,
-         stream: bool, dpi: int, max_new_tokens: int, device: str) -> None:
+         stream: bool, dpi: int, max_new_tokens: int, device: str, dtype: str) -> None:
     """Read FILES (images, PDFs, folders, globs, or - for stdin) and print or save their text."""
     from tqdm import tqdm
 
@@ -83,7 +85,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     if not sources:
         fail("nothing to read", 1)
     _quiet_transformers()
-    ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, max_new_tokens=max_new_tokens)
+    ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
     ocr.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)  # once, not per file
     total = sum(_count(s, selected) for s in sources)
     on_text = (lambda t: click.echo(t, nl=False, err=True)) if stream else None

@@ -144,8 +144,10 @@ def sentence(rng: np.random.Generator, lang: str) -> str:
 
 # Real pages are full of what prose lacks, and run 4 misread it: digits beside letters ("Form
 # 1O4O" for 1040, "Pub. S19"), numbers joined by en dashes, section signs, inline equations and
-# key=value settings ("lang-en"), web addresses. Shares of English sentences that get 1-2 such
-# tokens, or get typeset with curly quotes and en/em dashes as publishing software sets them.
+# key=value settings ("lang-en"), web addresses; run 6 misread dollar amounts ("$85" as "l 8O"),
+# the dotted leaders of cost tables (as dashes) and the doubled quotes regulations set terms in
+# (‘‘RC’’, dropped). Shares of English sentences that get 1-2 such tokens, or get typeset with
+# curly quotes and en/em dashes as publishing software sets them.
 DOC_TOKENS = 0.3
 TYPESET = 0.3
 # List items: run 5 read the bullets of Federal Register and IRS pages as "▪", U+202A or U+FFFD.
@@ -179,6 +181,10 @@ def document_token(rng: np.random.Generator) -> str:
         lambda: f"https://{word()}.{choice(rng, ('gov', 'com', 'org'))}/{word()}/{word()}",
         lambda: f"{word()}/{word()}",
         lambda: f"{word().upper()}{n(0, 100) if rng.random() < 0.5 else ''}",
+        lambda: f"({word().upper()[: n(2, 6)]})",
+        lambda: choice(rng, (f"${n(1, 999)}", f"${n(1, 999)},{n(0, 1000):03d}", f"${n(1, 9999)}.{n(0, 100):02d}")),
+        lambda: "." * n(3, 40),
+        lambda: choice(rng, ("‘‘{}’’", "“{}”", "‘{}’")).format(word().upper() if rng.random() < 0.5 else word()),
     )
     return kinds[n(0, len(kinds))]()
 

@@ -123,8 +123,9 @@ def _family_key(source: str, config: Path | None) -> str:
         raise ModelError(f"{config}: not a valid model config (no model_type)") from None
 
 
-def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRModel":
-    """Load a registered model, a checkpoint folder or (online) a hub id."""
+def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto") -> "OCRModel":
+    """Load a registered model, a checkpoint folder or (online) a hub id, in ``dtype`` ("auto":
+    see :func:`genocr.models.base.torch_dtype`)."""
     for module in _FAMILY_MODULES:
         importlib.import_module(module)
     name, source, config = _config_path(name_or_path)
@@ -136,7 +137,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu") -> "OCRMo
         known = ", ".join(sorted(FAMILIES))
         raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
     try:
-        return family.from_pretrained(source, name=name, device=device)
+        return family.from_pretrained(source, name=name, device=device, dtype=dtype)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{name}': {first}") from None

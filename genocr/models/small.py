@@ -97,12 +97,12 @@ class GenocrSmall(Qwen2VL):
     ctc: VisionCTC | None = None  # the encoder's CTC head, when the checkpoint has one
 
     @classmethod
-    def from_pretrained(cls, path: str, name: str, device: str = "cpu") -> "GenocrSmall":
-        model = super().from_pretrained(path, name, device)
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto") -> "GenocrSmall":
+        model = super().from_pretrained(path, name, device, dtype)
         if (Path(path) / CTC_FILE).is_file():
             model.ctc = VisionCTC(model.model)
             model.ctc.load(Path(path), model.tokenizer)
-            model.ctc.to(model.device)
+            model.ctc.to(model.device, model.model.dtype)
         return model
 
     def read_lines(self, crops: list[Image.Image], task: str, decode: DecodeConfig) -> list[Generation]:

@@ -53,9 +53,11 @@ class OCR:
         self.line_batch = line_batch
 
     @classmethod
-    def load(cls, name_or_path: str = DEFAULT_MODEL, device: str = "cpu", **decode: int | bool | None) -> "OCR":
-        """Load a registered model name, a checkpoint folder, or (online) a hub id."""
-        return cls(load_model(name_or_path, device=device), DecodeConfig(**decode))
+    def load(cls, name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto",
+             **decode: int | bool | None) -> "OCR":
+        """Load a registered model name, a checkpoint folder, or (online) a hub id; ``dtype`` is
+        "auto" (bf16 on a GPU, fp32 on a CPU), "float32" or "bfloat16"."""
+        return cls(load_model(name_or_path, device=device, dtype=dtype), DecodeConfig(**decode))
 
     def read(
         self,

@@ -44,3 +44,5 @@ def test_document_token_is_one_printable_piece():
     tokens = [corpus.document_token(rng) for _ in range(300)]
     assert all(t and t == t.strip() and t.isprintable() for t in tokens)
     assert len(set(tokens)) > 250
+    for kind in (r"\$\d", r"^\.{3,}$", r"^(‘‘\w+’’|“\w+”|‘\w+’)$", r"^\([A-Z]{2,5}\)$"):  # money, leaders, terms
+        assert any(re.search(kind, t) for t in tokens), kind

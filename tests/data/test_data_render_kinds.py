@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from genocr.data import latex
+from genocr.data.kinds import formatted_page
 from genocr.data.kinds import math as math_kind
 from genocr.data.sample import KINDS, Sample
 
@@ -183,6 +184,15 @@ def test_chart_target_holds_the_plotted_data(samples):
 def test_latex_render_drops_only_the_broken_snippet():
     images = latex.render(["$x$", r"\nosuchmacro", "$y^2$"], [2.0] * 3)
     assert images[1] is None and images[0] is not None and images[2] is not None
+
+
+@needs_tex
+def test_corpus_text_typesets_as_itself_on_a_formatted_page():
+    text = r"A 45% rise costs $85 & #2 of x_1 {a} ~ b^2 when n − 3 < 5 > 1 \ still shown."
+    source = latex.document([formatted_page.latex_text("▪ " + text)], PREAMBLES["formatted-page"])
+    shown = pdfium.PdfDocument(latex.compile_pdf(source)[0])[0].get_textpage().get_text_range()
+    words = re.compile(r"[A-Za-z0-9]+")
+    assert words.findall(shown) == words.findall(text)  # nothing commented out, nothing in math
 
 
 @needs_tex

@@ -63,7 +63,8 @@ def test_greedy_decoding_merges_repeats_and_drops_blanks() -> None:
     assert ctc.decode(flat, torch.tensor([[1, 2, 6]])) == ["aba"]
 
 
-def test_a_checkpoint_with_a_head_reads_lines_in_one_pass(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_checkpoint_with_a_head_reads_lines_in_one_pass(tmp_path: Path, dtype: str) -> None:
     model = tiny()
     ctc = VisionCTC(model.model)
     with torch.no_grad():
@@ -73,8 +74,8 @@ def test_a_checkpoint_with_a_head_reads_lines_in_one_pass(tmp_path: Path) -> Non
     for part in (model.model, model.tokenizer, model.image_processor):
         part.save_pretrained(tmp_path)
     ctc.save(tmp_path)
-    ocr = OCR.load(str(tmp_path))
-    assert ocr.model.ctc is not None
+    ocr = OCR.load(str(tmp_path), dtype=dtype)
+    assert ocr.model.ctc is not None and ocr.model.ctc.head.weight.dtype == ocr.model.model.dtype == getattr(torch, dtype)
     result = ocr.read(text_image(size=(400, 60)))
     assert set(result.pages[0].text.split()) == {"x"} and result.pages[0].stop_reason == "stop"
     assert result.pages[0].new_tokens == len(result.pages[0].text.split())

@@ -45,3 +45,14 @@ def test_loaded_models_are_in_eval_mode_on_cpu(family_dir: str, request: pytest.
     model = load_model(str(request.getfixturevalue(family_dir)))
     assert not model.model.training
     assert model.device == torch.device("cpu") and model.model.dtype == torch.float32
+
+
+@pytest.mark.parametrize("dtype, expected", [("auto", torch.float32), ("bfloat16", torch.bfloat16)])
+def test_cpu_models_load_in_fp32_unless_bf16_is_asked_for(tiny_qwen2vl_dir: Path, dtype: str,
+                                                          expected: torch.dtype) -> None:
+    assert load_model(str(tiny_qwen2vl_dir), dtype=dtype).model.dtype == expected
+
+
+def test_an_unknown_dtype_is_refused_by_name(tiny_qwen2vl_dir: Path) -> None:
+    with pytest.raises(OptionError, match="unknown dtype 'fp8'"):
+        load_model(str(tiny_qwen2vl_dir), dtype="fp8")

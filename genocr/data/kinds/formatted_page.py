@@ -23,11 +23,25 @@ PREAMBLE = "\n".join(
     ]
 )
 SIZES = (r"\small", r"\normalsize", r"\normalsize", r"\large")
+# Corpus text becomes LaTeX source, which is also the target: its markup characters are escaped
+# ("45%" would comment out the rest of the paragraph, "$85" open math), and the minus sign of
+# inline equations is set as a hyphen (pdflatex's text fonts have no U+2212); < and >, which
+# the OT1 encoding prints as ¡ and ¿, become commands.
+ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "%": r"\%", "$": r"\$", "&": r"\&", "#": r"\#",
+                         "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                         "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}", "−": "-"})
+
+
+def latex_text(text: str) -> str:
+    """A corpus sentence as LaTeX text; a list item's bullet is dropped (no ▪ ◦ ● glyphs either)."""
+    if text[:1] in corpus.BULLETS and text[1:2] == " ":
+        text = text[2:]
+    return text.translate(ESCAPES)
 
 
 def sentence(rng: np.random.Generator) -> str:
     """An English sentence from ``corpus`` with, now and then, a short inline formula."""
-    parts = corpus.sentence(rng, "en").split(" ")
+    parts = latex_text(corpus.sentence(rng, "en")).split(" ")
     for i in range(len(parts) - 1, 0, -1):
         if rng.random() < 0.04:
             grammar = Grammar(rng)
