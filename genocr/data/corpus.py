@@ -118,9 +118,10 @@ def _chinese_sentence(rng: np.random.Generator) -> str:
     return "".join(out).rstrip("，、") + choice(rng, ZH_END)
 
 
-def sentence(rng: np.random.Generator, lang: str) -> str:
+def sentence(rng: np.random.Generator, lang: str, bulleted: float | None = None) -> str:
     """One sentence of prose (or prose-like word salad) in ``lang`` ("en" or "zh"); English
-    ones carry document tokens and typographic punctuation at the rates below."""
+    ones carry document tokens and typographic punctuation at the rates below, and are list
+    items at rate ``bulleted`` (default BULLETED)."""
     r = rng.random()
     if lang == "zh":
         if r < 0.75:
@@ -139,7 +140,7 @@ def sentence(rng: np.random.Generator, lang: str) -> str:
             words.insert(int(rng.integers(1, len(words) + 1)), document_token(rng))
         text = " ".join(words)
     text = typeset(rng, text) if rng.random() < TYPESET else text
-    return f"{choice(rng, BULLETS)} {text}" if rng.random() < BULLETED else text
+    return f"{choice(rng, BULLETS)} {text}" if rng.random() < (BULLETED if bulleted is None else bulleted) else text
 
 
 # Real pages are full of what prose lacks, and run 4 misread it: digits beside letters ("Form

@@ -33,15 +33,14 @@ ESCAPES = str.maketrans({"\\": r"\textbackslash{}", "%": r"\%", "$": r"\$", "&":
 
 
 def latex_text(text: str) -> str:
-    """A corpus sentence as LaTeX text; a list item's bullet is dropped (no ▪ ◦ ● glyphs either)."""
-    if text[:1] in corpus.BULLETS and text[1:2] == " ":
-        text = text[2:]
+    """Corpus text as LaTeX text."""
     return text.translate(ESCAPES)
 
 
 def sentence(rng: np.random.Generator) -> str:
-    """An English sentence from ``corpus`` with, now and then, a short inline formula."""
-    parts = latex_text(corpus.sentence(rng, "en")).split(" ")
+    """An English sentence from ``corpus`` with, now and then, a short inline formula; never a
+    list item (pdflatex's fonts have no ▪ ◦ ● bullets)."""
+    parts = latex_text(corpus.sentence(rng, "en", bulleted=0.0)).split(" ")
     for i in range(len(parts) - 1, 0, -1):
         if rng.random() < 0.04:
             grammar = Grammar(rng)
