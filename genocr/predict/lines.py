@@ -47,18 +47,24 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     if not heights.size:
         return []
     x_height = float(np.median(heights))
-    mask = _without_rules(mask, x_height)
+    horizontal, vertical = _rules(mask, x_height)
+    mask = cv2.subtract(mask, cv2.max(horizontal, vertical))
     # Smear characters into words and words into lines; the gap kept between columns is wider.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.6 * x_height)), 1))
-    blobs = cv2.dilate(mask, kernel)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
-    boxes = []
+    smeared = cv2.dilate(mask, kernel)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+    blobs = []
     for x, y, bw, bh, area in stats[1:]:
         at_edge = x == 0 or y == 0 or x + bw == w or y + bh == h
         if bh >= min_height and bw >= min_height and bh < 0.5 * h and not \
                 (at_edge and (bw < 3 * bh or bh < 0.5 * x_height)):
-            boxes.append(_split_tall((int(x), int(y), int(x + bw), int(y + bh)), mask, x_height))
-    return reading_order([b for group in boxes for b in group], w)
+            blobs.append((int(x), int(y), int(x + bw), int(y + bh)))
+    if not blobs:
+        return []
+    line_height = float(np.median([b[3] - b[1] for b in blobs]))
+    lines = [piece for blob in blobs for part in _split_tall(blob, mask, x_height)
+             for piece in _split_by_pitch(part, mask, x_height, line_height)]
+    return reading_order(lines, w, _band_breaks(horizontal, lines))
 
 
 def _glyph_heights(mask: np.ndarray) -> np.ndarray:
@@ -67,13 +73,25 @@ def _glyph_heights(mask: np.ndarray) -> np.ndarray:
     return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
 
 
-def _without_rules(mask: np.ndarray, x_height: float) -> np.ndarray:
-    """The mask less its ruling lines: the rules of a form or table join every line they touch
-    into one blob taller than a line. A rule is a solid run of ink longer than any glyph: 5
-    x-heights across, or 6 down (a heading's tallest stroke)."""
-    rules = [cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-             for size in ((int(5 * x_height), 1), (1, int(6 * x_height)))]
-    return cv2.subtract(mask, cv2.max(*rules))
+def _rules(mask: np.ndarray, x_height: float) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and the vertical ruling lines of the mask. They are taken out before line
+    finding, as the rules of a form or table join every line they touch into one blob taller
+    than a line. A rule is a solid run of ink longer than any glyph: 5 x-heights across, or 6
+    down (a heading's tallest stroke)."""
+    horizontal, vertical = (cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+                            for size in ((int(5 * x_height), 1), (1, int(6 * x_height))))
+    return horizontal, vertical
+
+
+def _band_breaks(horizontal: np.ndarray, lines: list[Box]) -> list[int]:
+    """The heights of the rules that run across most of the text's width. Such a rule closes
+    a band of the page (a masthead, a table, footnotes), which is read whole before the
+    columns below it."""
+    if not lines:
+        return []
+    lo, hi = min(b[0] for b in lines), max(b[2] for b in lines)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    return [int(y + bh // 2) for x, y, bw, bh, _ in stats[1:] if bw >= 0.7 * (hi - lo)]
 
 
 def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
@@ -116,9 +134,46 @@ def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
 VALLEY = 0.08
 
 
-def reading_order(boxes: list[Box], page_width: int) -> list[Box]:
-    """Top-to-bottom bands separated by lines that cross a column gutter; within a band, column
+def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: float) -> list[Box]:
+    """Cut a piece two or more lines tall whose lines touch (a descender meets the ascender
+    below, so no row is a valley) at the emptiest row near each place the page's line pitch
+    puts a break. A cut is kept only where that row is nearly empty beside the piece's x-height
+    rows and every line it makes has an x-height band of its own, so one large heading stays whole."""
+    x1, y1, x2, y2 = box
+    n = round((y2 - y1) / line_height)
+    if n < 2:
+        return [box]
+    ink = np.count_nonzero(mask[y1:y2, x1:x2], axis=1)
+    full = np.percentile(ink[ink > 0], 75)
+    step = (y2 - y1) / n
+    cuts = [0]
+    for k in range(1, n):
+        lo, hi = int((k - 0.3) * step), int((k + 0.3) * step) + 1
+        lowest = np.flatnonzero(ink[lo:hi] == ink[lo:hi].min()) + lo
+        cut = int(lowest[len(lowest) // 2])
+        if ink[cut] < PITCH_VALLEY * full:
+            cuts.append(cut)
+    cuts.append(y2 - y1)
+    pieces = list(zip(cuts, cuts[1:]))
+    if len(pieces) < 2 or any(np.count_nonzero(ink[a:b] > 0.4 * full) < max(3, 0.5 * x_height) for a, b in pieces):
+        return [box]
+    return [(x1, y1 + a, x2, y1 + b) for a, b in pieces]
+
+
+# A cut by line pitch lies in a row with less ink than this share of the piece's x-height rows.
+PITCH_VALLEY = 0.25
+
+
+def reading_order(boxes: list[Box], page_width: int, breaks: list[int] | tuple[int, ...] = ()) -> list[Box]:
+    """The regions between the page-wide rules at ``breaks`` top to bottom; within each,
+    top-to-bottom bands separated by lines that cross a column gutter, and within a band, column
     by column, left to right."""
+    edges = [-1, *sorted(breaks), 1 << 30]
+    return [b for top, bottom in zip(edges, edges[1:])
+            for b in _region_order([b for b in boxes if top <= (b[1] + b[3]) / 2 < bottom], page_width)]
+
+
+def _region_order(boxes: list[Box], page_width: int) -> list[Box]:
     if not boxes:
         return []
     boxes = sorted(boxes, key=lambda b: (b[1], b[0]))

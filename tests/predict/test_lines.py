@@ -105,3 +105,55 @@ def test_short_blobs_at_the_image_edge_are_not_lines() -> None:
     draw.rectangle([860, 200, 899, 207], fill="black")  # a sliver: wide, but thinner than text
     (box,) = find_lines(page)
     assert 30 <= box[0] and box[2] < 800
+
+
+def _set_solid() -> tuple[Image.Image, list[tuple[int, int, int, int]], tuple[int, int, int, int]]:
+    """A paragraph set solid: each line's descenders touch the next line's ascenders, so no row
+    between them is empty. Above it, a heading twice the body's size. Returns the page, the body
+    lines' boxes and the heading's box."""
+    page = Image.new("RGB", (900, 480), "white")
+    draw, body, large = ImageDraw.Draw(page), ImageFont.truetype(FONT, 20), ImageFont.truetype(FONT, 44)
+    heading = draw.textbbox((40, 30), "Heading of the gravity kind", font=large)
+    draw.text((40, 30), "Heading of the gravity kind", font=large, fill="black")
+    texts = ["Hold the bright kite high", "jumping gypsy quickly pays", "bold heights of black hills",
+             "gauging the yeasty apples", "lush fields by the old dyke"]
+    y, lines = 150, []
+    for text in texts:
+        box = draw.textbbox((40, y), text, font=body)
+        draw.text((40, y), text, font=body, fill="black")
+        lines.append(box)
+        y = box[3] - (draw.textbbox((40, 0), text, font=body)[1])  # the next line's top meets this bottom
+    spaced = ("separate lines that set the page pitch", "spaced as body text usually is",
+              "more lines of the same size below", "so that most lines are one line tall")
+    for text, y in zip(spaced, range(300, 500, 40)):
+        lines.append(draw.textbbox((40, y), text, font=body))
+        draw.text((40, y), text, font=body, fill="black")
+    return page, lines, heading
+
+
+def test_lines_set_solid_are_cut_at_the_page_pitch_and_a_heading_stays_whole() -> None:
+    page, lines, heading = _set_solid()
+    boxes = find_lines(page)
+    assert len(boxes) == 1 + len(lines)
+    assert boxes[0][1] <= heading[1] + 1 and boxes[0][3] - boxes[0][1] > 0.75 * (heading[3] - heading[1])
+    for box, (x1, y1, x2, y2) in zip(boxes[1:], lines):  # each line's x-height band is in its own box
+        middle = (y1 + y2) / 2
+        assert box[1] < middle < box[3] and box[3] - box[1] < 1.4 * (y2 - y1)
+
+
+def test_a_page_wide_rule_closes_the_masthead_above_the_columns() -> None:
+    page = Image.new("RGB", (1000, 700), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 18)
+    anchors = [(100, 26), (620, 30), (620, 60)]  # a title on the left, a dateline on the right
+    draw.text(anchors[0], "Proposed Rules", font=ImageFont.truetype(FONT, 30), fill="black")
+    draw.text(anchors[1], "Register Vol. 85", font=font, fill="black")
+    draw.text(anchors[2], "Thursday, August 6", font=font, fill="black")
+    draw.line([(90, 100), (900, 100)], fill="black", width=3)
+    for x in (100, 620):
+        for y in range(140, 600, 40):
+            draw.text((x, y), "words in a column line", font=font, fill="black")
+            anchors.append((x, y))
+    boxes = find_lines(page)
+    assert len(boxes) == len(anchors)
+    for box, (x, y) in zip(boxes, anchors):  # the dateline is read before the first column
+        assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
