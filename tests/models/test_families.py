@@ -56,3 +56,23 @@ def test_cpu_models_load_in_fp32_unless_bf16_is_asked_for(tiny_qwen2vl_dir: Path
 def test_an_unknown_dtype_is_refused_by_name(tiny_qwen2vl_dir: Path) -> None:
     with pytest.raises(OptionError, match="unknown dtype 'fp8'"):
         load_model(str(tiny_qwen2vl_dir), dtype="fp8")
+
+
+def test_qwen2vl_vision_mlps_run_silu_and_see_as_before(tiny_qwen2vl_dir: Path, tmp_path: Path) -> None:
+    from transformers import Qwen2VLForConditionalGeneration
+
+    raw = Qwen2VLForConditionalGeneration.from_pretrained(tiny_qwen2vl_dir).eval()
+    model = load_model(str(tiny_qwen2vl_dir))
+    assert raw.config.vision_config.hidden_act == "quick_gelu"
+    assert model.model.config.vision_config.hidden_act == "silu"
+    assert all(isinstance(b.mlp.act, torch.nn.SiLU) for b in model.model.model.visual.blocks)
+    inputs = model.prepare([text_image(size=(112, 84))], Query())
+
+    def states(m: torch.nn.Module) -> torch.Tensor:
+        with torch.no_grad():
+            return m.model.visual(inputs["pixel_values"], grid_thw=inputs["image_grid_thw"]).last_hidden_state
+
+    expected = states(raw)
+    assert torch.allclose(states(model.model), expected, atol=1e-5)
+    model.model.save_pretrained(tmp_path)  # saved folded, it reloads as it is: not scaled twice
+    assert torch.allclose(states(Qwen2VLForConditionalGeneration.from_pretrained(tmp_path).eval()), expected, atol=1e-5)
