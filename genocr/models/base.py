@@ -46,6 +46,12 @@ class OCRModel(ABC):
         return cls(name, model.to(device).eval(), AutoTokenizer.from_pretrained(path),
                    AutoImageProcessor.from_pretrained(path, backend="pil"))
 
+    def for_inference(self) -> "OCRModel":
+        """Rewrite the network into a faster form that computes the same function, for reading.
+        Never for training: an optimiser's state (and a run's recipe) belongs to the original
+        parameters. The default changes nothing."""
+        return self
+
     @abstractmethod
     def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
         """Model inputs (prompt ids, pixels) for ``views`` read with ``query``."""

@@ -125,7 +125,7 @@ def _family_key(source: str, config: Path | None) -> str:
 
 def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto") -> "OCRModel":
     """Load a registered model, a checkpoint folder or (online) a hub id, in ``dtype`` ("auto":
-    see :func:`genocr.models.base.torch_dtype`)."""
+    see :func:`genocr.models.base.torch_dtype`), ready for reading (``OCRModel.for_inference``)."""
     for module in _FAMILY_MODULES:
         importlib.import_module(module)
     name, source, config = _config_path(name_or_path)
@@ -137,7 +137,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: st
         known = ", ".join(sorted(FAMILIES))
         raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
     try:
-        return family.from_pretrained(source, name=name, device=device, dtype=dtype)
+        return family.from_pretrained(source, name=name, device=device, dtype=dtype).for_inference()
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{name}': {first}") from None

@@ -34,7 +34,8 @@ def text_mask(image: Image.Image) -> np.ndarray:
 
 
 def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
-    """Boxes of the text lines of ``image``, in reading order (bands, then columns, then y).
+    """Boxes of the text lines of ``image``, in reading order (regions between page-wide rules,
+    then bands, then columns, then y).
 
     A short blob that touches the image's edge is a scanner's border or a cut-off object,
     not a line: a line cut by the edge is still three times wider than tall, and at least half
@@ -61,9 +62,9 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
             blobs.append((int(x), int(y), int(x + bw), int(y + bh)))
     if not blobs:
         return []
-    line_height = float(np.median([b[3] - b[1] for b in blobs]))
-    lines = [piece for blob in blobs for part in _split_tall(blob, mask, x_height)
-             for piece in _split_by_pitch(part, mask, x_height, line_height)]
+    parts = [part for blob in blobs for part in _split_tall(blob, mask, x_height)]
+    line_height = float(np.median([b[3] - b[1] for b in parts]))
+    lines = [piece for part in parts for piece in _split_by_pitch(part, mask, x_height, line_height)]
     return reading_order(lines, w, _band_breaks(horizontal, lines))
 
 
@@ -84,14 +85,15 @@ def _rules(mask: np.ndarray, x_height: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _band_breaks(horizontal: np.ndarray, lines: list[Box]) -> list[int]:
-    """The heights of the rules that run across most of the text's width. Such a rule closes
-    a band of the page (a masthead, a table, footnotes), which is read whole before the
-    columns below it."""
+    """The rows (y) of the rules that run across the text from its left edge to its right.
+    Such a rule closes a band of the page (a masthead, a table, footnotes), which is read whole
+    before the columns below it. A rule under part of the columns (a table's) closes nothing."""
     if not lines:
         return []
     lo, hi = min(b[0] for b in lines), max(b[2] for b in lines)
+    slack = 0.1 * (hi - lo)
     _, _, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
-    return [int(y + bh // 2) for x, y, bw, bh, _ in stats[1:] if bw >= 0.7 * (hi - lo)]
+    return [int(y + bh // 2) for x, y, bw, bh, _ in stats[1:] if x <= lo + slack and x + bw >= hi - slack]
 
 
 def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
@@ -138,7 +140,8 @@ def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: fl
     """Cut a piece two or more lines tall whose lines touch (a descender meets the ascender
     below, so no row is a valley) at the emptiest row near each place the page's line pitch
     puts a break. A cut is kept only where that row is nearly empty beside the piece's x-height
-    rows and every line it makes has an x-height band of its own, so one large heading stays whole."""
+    rows and every line it makes has an x-height band of its own (a run of dense rows at least
+    half an x-height deep), so one large heading stays whole."""
     x1, y1, x2, y2 = box
     n = round((y2 - y1) / line_height)
     if n < 2:
@@ -155,7 +158,7 @@ def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: fl
             cuts.append(cut)
     cuts.append(y2 - y1)
     pieces = list(zip(cuts, cuts[1:]))
-    if len(pieces) < 2 or any(np.count_nonzero(ink[a:b] > 0.4 * full) < max(3, 0.5 * x_height) for a, b in pieces):
+    if len(pieces) < 2 or any(_longest_run(ink[a:b] > 0.4 * full) < max(3, 0.5 * x_height) for a, b in pieces):
         return [box]
     return [(x1, y1 + a, x2, y1 + b) for a, b in pieces]
 
@@ -164,28 +167,45 @@ def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: fl
 PITCH_VALLEY = 0.25
 
 
+def _longest_run(rows: np.ndarray) -> int:
+    """The length of the longest run of True in a 1-D boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
+    return int((edges[1::2] - edges[::2]).max()) if edges.size else 0
+
+
 def reading_order(boxes: list[Box], page_width: int, breaks: list[int] | tuple[int, ...] = ()) -> list[Box]:
     """The regions between the page-wide rules at ``breaks`` top to bottom; within each,
     top-to-bottom bands separated by lines that cross a column gutter, and within a band, column
-    by column, left to right."""
+    by column, left to right. A region with no gutters of its own keeps the page's, as a few
+    footnotes in two columns are too few lines to show theirs; unless one of its lines crosses
+    them, as the rows of a page-wide table do."""
+    if not boxes:
+        return []
+    page_gutters = _gutters(boxes, page_width)
     edges = [-1, *sorted(breaks), 1 << 30]
     return [b for top, bottom in zip(edges, edges[1:])
-            for b in _region_order([b for b in boxes if top <= (b[1] + b[3]) / 2 < bottom], page_width)]
+            for b in _region_order([b for b in boxes if top <= (b[1] + b[3]) / 2 < bottom], page_width, page_gutters)]
 
 
-def _region_order(boxes: list[Box], page_width: int) -> list[Box]:
+def _region_order(boxes: list[Box], page_width: int, page_gutters: list[tuple[int, int]]) -> list[Box]:
     if not boxes:
         return []
     boxes = sorted(boxes, key=lambda b: (b[1], b[0]))
     gutters = _gutters(boxes, page_width)
+    if not gutters and not any(_crosses(b, page_gutters) for b in boxes):
+        gutters = page_gutters
     ordered, band = [], []
     for b in boxes:
-        if any(b[0] < g0 and g1 < b[2] for g0, g1 in gutters):  # a heading or a full-width paragraph
+        if _crosses(b, gutters):  # a heading or a full-width paragraph
             ordered += _columns(band, gutters) + [b]
             band = []
         else:
             band.append(b)
     return ordered + _columns(band, gutters)
+
+
+def _crosses(box: Box, gutters: list[tuple[int, int]]) -> bool:
+    return any(box[0] < g0 and g1 < box[2] for g0, g1 in gutters)
 
 
 def _rows(boxes: list[Box]) -> list[Box]:

@@ -58,14 +58,28 @@ def test_an_unknown_dtype_is_refused_by_name(tiny_qwen2vl_dir: Path) -> None:
         load_model(str(tiny_qwen2vl_dir), dtype="fp8")
 
 
-def test_qwen2vl_vision_mlps_run_silu_and_see_as_before(tiny_qwen2vl_dir: Path, tmp_path: Path) -> None:
+def test_qwen2vl_vision_mlps_read_with_silu_and_see_as_before(tiny_qwen2vl_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
     from transformers import Qwen2VLForConditionalGeneration
 
-    raw = Qwen2VLForConditionalGeneration.from_pretrained(tiny_qwen2vl_dir).eval()
-    model = load_model(str(tiny_qwen2vl_dir))
-    assert raw.config.vision_config.hidden_act == "quick_gelu"
+    from genocr.models.qwen2vl import Qwen2VL
+
+    folder = tmp_path / "raw"
+    shutil.copytree(tiny_qwen2vl_dir, folder)
+    raw = Qwen2VLForConditionalGeneration.from_pretrained(folder).eval()
+    torch.manual_seed(1)
+    with torch.no_grad():  # weights and biases large enough that a wrong scale would show
+        for block in raw.model.visual.blocks:
+            for layer in (block.mlp.fc1, block.mlp.fc2):
+                layer.weight.normal_(0, 0.5)
+                layer.bias.normal_(0, 0.5)
+    raw.save_pretrained(folder)
+    model = load_model(str(folder))
     assert model.model.config.vision_config.hidden_act == "silu"
     assert all(isinstance(b.mlp.act, torch.nn.SiLU) for b in model.model.model.visual.blocks)
+    # Training loads the checkpoint as it is: its optimiser state belongs to these parameters.
+    assert Qwen2VL.from_pretrained(str(folder), name="raw").model.config.vision_config.hidden_act == "quick_gelu"
     inputs = model.prepare([text_image(size=(112, 84))], Query())
 
     def states(m: torch.nn.Module) -> torch.Tensor:
@@ -73,6 +87,7 @@ def test_qwen2vl_vision_mlps_run_silu_and_see_as_before(tiny_qwen2vl_dir: Path, 
             return m.model.visual(inputs["pixel_values"], grid_thw=inputs["image_grid_thw"]).last_hidden_state
 
     expected = states(raw)
-    assert torch.allclose(states(model.model), expected, atol=1e-5)
-    model.model.save_pretrained(tmp_path)  # saved folded, it reloads as it is: not scaled twice
-    assert torch.allclose(states(Qwen2VLForConditionalGeneration.from_pretrained(tmp_path).eval()), expected, atol=1e-5)
+    assert torch.allclose(states(model.model), expected, rtol=1e-4, atol=1e-4)
+    model.model.save_pretrained(tmp_path / "folded")  # saved folded, it reloads as it is: not scaled twice
+    reloaded = Qwen2VLForConditionalGeneration.from_pretrained(tmp_path / "folded").eval()
+    assert torch.allclose(states(reloaded), expected, rtol=1e-4, atol=1e-4)

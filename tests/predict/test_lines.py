@@ -157,3 +157,26 @@ def test_a_page_wide_rule_closes_the_masthead_above_the_columns() -> None:
     assert len(boxes) == len(anchors)
     for box, (x, y) in zip(boxes, anchors):  # the dateline is read before the first column
         assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
+
+
+def test_footnotes_under_a_page_wide_rule_keep_the_page_columns() -> None:
+    page, anchors = draw_page(2)
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 18)
+    draw.line([(90, 470), (910, 470)], fill="black", width=2)
+    for x in (100, 540):  # two footnotes a column: too few lines to show the gutter by themselves
+        for y in (490, 530):
+            draw.text((x, y), "a footnote line", font=font, fill="black")
+            anchors.append((x, y))
+    boxes = find_lines(page)
+    assert len(boxes) == len(anchors)
+    for box, (x, y) in zip(boxes, anchors):
+        assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
+
+
+def test_a_rule_under_part_of_the_columns_closes_no_band() -> None:
+    page, anchors = draw_page(3)
+    ImageDraw.Draw(page).line([(90, 272), (620, 272)], fill="black", width=2)  # under columns 1 and 2
+    boxes = find_lines(page)
+    assert len(boxes) == len(anchors)
+    for box, (x, y) in zip(boxes, anchors):
+        assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
