@@ -108,8 +108,7 @@ def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
         return [box]
     ink = np.count_nonzero(mask[y1:y2, x1:x2], axis=1)
     strong = ink > VALLEY * np.median(ink[ink > 0])
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], strong.astype(np.int8), [0]])))
-    cores = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= 3]
+    cores = [(a, b) for a, b in _runs(strong) if b - a >= 3]
     if len(cores) < 2:
         return [box]
     cuts, floors = [0], [0]  # where each valley is cut, and the ink that crosses it (noise)
@@ -158,7 +157,8 @@ def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: fl
             cuts.append(cut)
     cuts.append(y2 - y1)
     pieces = list(zip(cuts, cuts[1:]))
-    if len(pieces) < 2 or any(_longest_run(ink[a:b] > 0.4 * full) < max(3, 0.5 * x_height) for a, b in pieces):
+    band = max(3, 0.5 * x_height)
+    if len(pieces) < 2 or any(max((z - y for y, z in _runs(ink[a:b] > 0.4 * full)), default=0) < band for a, b in pieces):
         return [box]
     return [(x1, y1 + a, x2, y1 + b) for a, b in pieces]
 
@@ -167,10 +167,10 @@ def _split_by_pitch(box: Box, mask: np.ndarray, x_height: float, line_height: fl
 PITCH_VALLEY = 0.25
 
 
-def _longest_run(rows: np.ndarray) -> int:
-    """The length of the longest run of True in a 1-D boolean array."""
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """The (start, stop) of each run of True in a 1-D boolean array."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
-    return int((edges[1::2] - edges[::2]).max()) if edges.size else 0
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def reading_order(boxes: list[Box], page_width: int, breaks: list[int] | tuple[int, ...] = ()) -> list[Box]:
