@@ -105,10 +105,9 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 def torch_dtype(device: str, dtype: str = "auto") -> torch.dtype:
     """The weights' dtype: ``dtype`` when named; for "auto", bf16 on a GPU and fp32 on a CPU.
 
-    bf16 on a CPU is a choice, not the default: on one with bf16 instructions (AVX512-BF16)
-    genocr-small read 10 English pages 1.25x faster, but peaked at 1,402 MiB against 761 (run 7
-    peaked at 995 MiB with oneDNN's kernel cache cut to 8 shapes); other CPUs emulate bf16
-    matmuls slowly."""
+    bf16 on a CPU is a choice, not the default: with bf16 instructions (AVX512-BF16) it reads
+    faster but peaks at almost twice the memory (measured in the README, under Precision), and
+    other CPUs emulate bf16 matmuls slowly."""
     if dtype != "auto":
         if dtype not in DTYPES:
             raise OptionError(f"unknown dtype '{dtype}' (use auto, {' or '.join(DTYPES)})")
