@@ -32,8 +32,8 @@ PIXEL_EPILOG = """
 \b
 Examples:
   genocr bench pixel                          the shipped genocr-pixel, baselines, dev set + 20 synthetic
-  genocr bench pixel --model runs/genocr-pixel/last --data none --synthetic 50
-  genocr bench pixel --model none             classical baselines only
+  genocr bench pixel --models genocr-pixel,runs/genocr-pixel/last --data none --synthetic 50
+  genocr bench pixel --models none            classical baselines only
 """
 
 
@@ -69,8 +69,8 @@ def _suite_command(suite: str) -> click.Command:
 
 
 @click.command("pixel", epilog=PIXEL_EPILOG)
-@click.option("--model", default="genocr-pixel", show_default=True, metavar="NAME|PATH",
-              help="Pixel model to measure beside the baselines; 'none' for the baselines alone.")
+@click.option("--models", multiple=True, default=["genocr-pixel"], show_default=True, metavar="NAME|PATH",
+              help="Pixel models to measure beside the baselines (repeat or comma-separate); 'none' for none.")
 @click.option("--data", type=click.Path(path_type=Path), default=datasets.DEFAULT_DATA, show_default=True,
               envvar="GENOCR_BENCH_DATA", help="Dev-set folder with a manifest.tsv; 'none' for synthetic items only.")
 @click.option("--limit", type=int, help="At most N items per real dataset.")
@@ -79,11 +79,11 @@ def _suite_command(suite: str) -> click.Command:
 @click.option("--device", default="cpu", show_default=True, help="Device for the model: cpu, cuda or cuda:N.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/results"),
               show_default=True, help="Folder for pixel.md and pixel.png.")
-def pixel_command(model: str, data: Path, **options: Any) -> None:
-    """Text removal, segmentation and tamper detection: the pixel model beside classical baselines."""
+def pixel_command(models: tuple[str, ...], data: Path, **options: Any) -> None:
+    """Text removal, segmentation and tamper detection: pixel models beside classical baselines."""
     from genocr.bench import pixel
 
-    rep = pixel.bench(None if model == "none" else model, None if str(data) == "none" else data, **options)
+    rep = pixel.bench([m for m in _split(models) if m != "none"], None if str(data) == "none" else data, **options)
     click.echo(pixel.markdown(rep))
     click.echo(f"wrote {options['out'] / 'pixel'}.md and .png", err=True)
 

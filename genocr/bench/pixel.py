@@ -105,21 +105,22 @@ def synthetic_items(n: int) -> list[PixelItem]:
     return items
 
 
-def systems(model: str | None, device: str) -> dict[str, dict[str, Run]]:
+def systems(models: list[str], device: str) -> dict[str, dict[str, Run]]:
     """Each system's runner per task it can do; the unchanged input is the floor removal must beat.
 
-    The model erases by pasting its output on its own text mask; its raw output (UPOCR's) is a row too.
+    A model erases by pasting its output on its own text mask; its raw output (UPOCR's) is a row too.
+    Models are named as given, so two checkpoints called ``last`` stay apart.
     """
     from genocr.pixel import baselines
     from genocr.pixel.model import TASKS
     from genocr.pixel.predict import PixelModel
 
     out: dict[str, dict[str, Run]] = {}
-    if model:
+    for model in models:
         net = PixelModel.load(model, device=device)
         raw = PixelModel(net.net, net.tile, device=device, composite=False)
-        out[Path(model).name] = {t: (lambda im, t=t: net.run(im, t)) for t in TASKS}
-        out[f"{Path(model).name}, raw removal output"] = {"removal": lambda im: raw.run(im, "removal")}
+        out[model] = {t: (lambda im, t=t, net=net: net.run(im, t)) for t in TASKS}
+        out[f"{model}, raw removal output"] = {"removal": lambda im, raw=raw: raw.run(im, "removal")}
     out["input unchanged"] = {"removal": lambda im: im}
     out["TELEA inpainting (Otsu mask)"] = {"removal": baselines.inpaint}
     out["Otsu"] = {"segmentation": baselines.otsu}
@@ -138,9 +139,9 @@ def score(task: str, pairs: list[tuple[Image.Image, Image.Image]]) -> dict[str, 
     return {k: mask_scores(counts)[k] for k in MASK_METRICS}
 
 
-def run(model: str | None, data: Path | None, limit: int | None, n_synthetic: int, device: str) -> PixelReport:
+def run(models: list[str], data: Path | None, limit: int | None, n_synthetic: int, device: str) -> PixelReport:
     """Every system on every dataset whose task it can do."""
-    notes, runners = [], systems(model, device)
+    notes, runners = [], systems(models, device)
     items = (real_items(data, limit, notes) if data else []) + synthetic_items(n_synthetic)
     if not items:
         raise OptionError("nothing to measure: give --data with pixel categories or --synthetic N")
@@ -207,12 +208,12 @@ def picture(rep: PixelReport) -> bytes:
     return buf.getvalue()
 
 
-def bench(model: str | None, data: Path | None, limit: int | None, n_synthetic: int, device: str,
+def bench(models: list[str], data: Path | None, limit: int | None, n_synthetic: int, device: str,
           out: Path | None) -> PixelReport:  # fmt: skip
     """Run the suite; write ``<out>/pixel.md`` and ``<out>/pixel.png`` when ``out`` is given."""
     if limit is not None and limit < 1:
         raise OptionError("--limit must be at least 1")
-    rep = run(model, data, limit, n_synthetic, device)
+    rep = run(models, data, limit, n_synthetic, device)
     if out is not None:
         atomic_write(out / "pixel.md", markdown(rep))
         atomic_write(out / "pixel.png", picture(rep))

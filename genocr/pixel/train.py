@@ -27,7 +27,7 @@ from genocr.data.engine import generate
 from genocr.errors import GenocrError, OptionError
 from genocr.io import atomic_write
 from genocr.pixel.data import RandomCrop, collate, evaluate
-from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained
+from genocr.pixel.model import TASKS, PixelNet, build, from_pretrained, save_pretrained, size_config
 from genocr.pixel.predict import PixelModel
 from genocr.train.config import RunConfig, Stage
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, resume_state, save_checkpoint
@@ -136,7 +136,7 @@ class PixelTrainer:
             self.run.mkdir(parents=True, exist_ok=True)
             atomic_write(self.run / "config.json", json.dumps(asdict(config), indent=2))
             torch.manual_seed(config.seed)
-            self.net = from_pretrained(config.init) if config.init else build(config.size)
+            self.net = from_pretrained(config.init, size_config(config.size)) if config.init else build(config.size)
         self.net.to(self.device).train()
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.step = resume_state(self.run, self.optimizer, self.device)

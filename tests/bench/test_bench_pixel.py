@@ -46,12 +46,17 @@ def dev_set(tmp_path: Path) -> Path:
 def test_bench_scores_model_and_baselines(dev_set: Path, tmp_path: Path) -> None:
     torch.manual_seed(0)
     save_pretrained(build("tiny"), tmp_path / "model")
-    rep = pixel.bench(str(tmp_path / "model"), dev_set, None, 1, "cpu", tmp_path / "out")
+    save_pretrained(build("tiny"), tmp_path / "other")
+    model, other = str(tmp_path / "model"), str(tmp_path / "other")
+    rep = pixel.bench([model, other], dev_set, None, 1, "cpu", tmp_path / "out")
     found = {(r.dataset, r.system): r for r in rep.results}
+    # Two models side by side, each named as given, with its own scores.
+    assert found["synth_removal", f"{model}, raw removal output"].scores != \
+        found["synth_removal", f"{other}, raw removal output"].scores
     # The model runs every task; baselines only theirs; tamper has no baseline.
-    assert {d for d, s in found if s == "model"} == {"text_removal", "text_seg_doc", "synth_removal",
+    assert {d for d, s in found if s == model} == {"text_removal", "text_seg_doc", "synth_removal",
                                                      "synth_segmentation", "synth_tamper"}
-    assert [s for d, s in found if d == "synth_tamper"] == ["model"]
+    assert [s for d, s in found if d == "synth_tamper"] == [model, other]
     # Unchanged input scores exactly the PSNR of input against ground truth.
     scene = np.asarray(Image.open(dev_set / "scene.jpg").convert("RGB"))
     expected = psnr(scene, np.asarray(Image.open(dev_set / "scene.gt.jpg").convert("RGB")))
@@ -68,9 +73,9 @@ def test_bench_scores_model_and_baselines(dev_set: Path, tmp_path: Path) -> None
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     runner = CliRunner()
-    nothing = runner.invoke(bench_cli, ["pixel", "--model", "none", "--data", "none", "--synthetic", "0",
+    nothing = runner.invoke(bench_cli, ["pixel", "--models", "none", "--data", "none", "--synthetic", "0",
                                         "--out", str(tmp_path)])
-    missing = runner.invoke(bench_cli, ["pixel", "--model", str(tmp_path / "no-model"), "--data", "none",
+    missing = runner.invoke(bench_cli, ["pixel", "--models", str(tmp_path / "no-model"), "--data", "none",
                                         "--synthetic", "1", "--out", str(tmp_path)])
     for result, words in ((nothing, "nothing to measure"), (missing, "not installed")):
         assert result.exit_code != 0

@@ -8,8 +8,9 @@ from PIL import Image
 from torch import nn
 
 from genocr.errors import ModelError
-from genocr.pixel.model import build, from_pretrained, save_pretrained
-from genocr.pixel.model import TASKS
+from dataclasses import replace
+
+from genocr.pixel.model import SIZES, TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import GROW, PixelModel, decode, overlay, tiled
 
 torch.set_num_threads(1)  # tiny models: more threads only contend for the shared cores
@@ -41,6 +42,30 @@ def test_save_load_round_trip(tiny, tmp_path):
     with torch.no_grad():
         assert torch.equal(tiny(x, task)[-1], loaded(x, task)[-1])
     assert loaded.config == tiny.config
+
+
+def test_a_grown_detail_branch_starts_as_the_checkpoint_and_feeds_only_the_finer_heads(tmp_path):
+    torch.manual_seed(3)
+    plain = PixelNet(replace(SIZES["tiny"], detail=0)).eval()
+    save_pretrained(plain, tmp_path)
+    grown = from_pretrained(tmp_path, SIZES["tiny"])
+    assert grown.config.detail > 0
+    x, task = torch.rand(2, 3, 40, 56), torch.tensor([1, 2])
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(plain(x, task), grown(x, task)))
+        for layer in (grown.detail_half, grown.detail_full, grown.refine.out):
+            nn.init.normal_(layer.weight, std=0.1)
+        quarter, half, full = grown(x, task)
+        before = plain(x, task)
+    assert torch.equal(quarter, before[0])
+    assert not torch.allclose(half, before[1]) and not torch.allclose(full, before[2])
+
+
+def test_a_checkpoint_grows_only_a_detail_branch(tmp_path):
+    save_pretrained(build("tiny"), tmp_path)
+    with pytest.raises(ModelError) as err:
+        from_pretrained(tmp_path, replace(SIZES["tiny"], channels=(8, 16, 24, 40)))
+    assert "only grow a detail branch" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_missing_checkpoint_is_one_line_model_error(tmp_path):
