@@ -55,7 +55,7 @@ def test_bench_scores_model_and_baselines(dev_set: Path, tmp_path: Path) -> None
         found["synth_removal", f"{other}, raw removal output"].scores
     # The model runs every task; baselines only theirs; tamper has no baseline.
     assert {d for d, s in found if s == model} == {"text_removal", "text_seg_doc", "synth_removal",
-                                                     "synth_segmentation", "synth_tamper"}
+                                                   "synth_segmentation", "synth_tamper"}
     assert [s for d, s in found if d == "synth_tamper"] == [model, other]
     # Unchanged input scores exactly the PSNR of input against ground truth.
     scene = np.asarray(Image.open(dev_set / "scene.jpg").convert("RGB"))

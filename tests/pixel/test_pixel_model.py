@@ -1,6 +1,8 @@
 """The pixel network: shapes at any size, task prompts, checkpoints, tiling and output decoding."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +10,6 @@ from PIL import Image
 from torch import nn
 
 from genocr.errors import ModelError
-from dataclasses import replace
-
 from genocr.pixel.model import SIZES, TASKS, PixelNet, build, from_pretrained, save_pretrained
 from genocr.pixel.predict import GROW, PixelModel, decode, overlay, tiled
 
