@@ -108,7 +108,8 @@ def synthetic_items(n: int) -> list[PixelItem]:
 def systems(models: list[str], device: str) -> dict[str, dict[str, Run]]:
     """Each system's runner per task it can do; the unchanged input is the floor removal must beat.
 
-    A model erases by pasting its output on its own text mask; its raw output (UPOCR's) is a row too.
+    A model erases by pasting its output on its own text mask and decides its mask's edges by colour;
+    its raw output, decoded as UPOCR does, is a row too.
     Models are named as given, so two checkpoints called ``last`` stay apart.
     """
     from genocr.pixel import baselines
@@ -118,9 +119,9 @@ def systems(models: list[str], device: str) -> dict[str, dict[str, Run]]:
     out: dict[str, dict[str, Run]] = {}
     for model in models:
         net = PixelModel.load(model, device=device)
-        raw = PixelModel(net.net, net.tile, device=device, composite=False)
+        raw = PixelModel(net.net, net.tile, device=device, raw=True)
         out[model] = {t: (lambda im, t=t, net=net: net.run(im, t)) for t in TASKS}
-        out[f"{model}, raw removal output"] = {"removal": lambda im, raw=raw: raw.run(im, "removal")}
+        out[f"{model}, raw output"] = {t: (lambda im, t=t, raw=raw: raw.run(im, t)) for t in ("removal", "segmentation")}
     out["input unchanged"] = {"removal": lambda im: im}
     out["TELEA inpainting (Otsu mask)"] = {"removal": baselines.inpaint}
     out["Otsu"] = {"segmentation": baselines.otsu}

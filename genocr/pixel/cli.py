@@ -17,16 +17,17 @@ from PIL import Image
 from genocr.errors import GenocrError, InputError, ModelError, OptionError
 
 
-def _runner(task: str, model_name: str | None, baseline: bool, device: str) -> Callable[[Image.Image], Image.Image]:
+def _runner(task: str, model_name: str | None, baseline: bool, raw: bool,
+            device: str) -> Callable[[Image.Image], Image.Image]:  # fmt: skip
     from genocr.pixel.baselines import baseline as classical
     from genocr.pixel.predict import DEFAULT_PIXEL_MODEL, PixelModel
 
     if baseline:
-        if model_name:
-            raise OptionError("--baseline and --model exclude each other")
+        if model_name or raw:
+            raise OptionError(f"--baseline and {'--model' if model_name else '--raw'} exclude each other")
         return classical(task)
     try:
-        model = PixelModel.load(model_name or DEFAULT_PIXEL_MODEL, device=device)
+        model = PixelModel.load(model_name or DEFAULT_PIXEL_MODEL, device=device, raw=raw)
     except ModelError as exc:
         raise ModelError(f"{exc} (use --baseline for the classical method)") from None
     return lambda image: model.run(image, task)
@@ -88,9 +89,12 @@ def _command(name: str, task: str, summary: str) -> click.Command:
     @click.option("--model", "model_name", default=None, metavar="NAME|PATH",
                   help="Pixel model name or checkpoint folder.  [default: genocr-pixel]")
     @click.option("--baseline", is_flag=True, help="Use the classical method instead of a model.")
+    @click.option("--raw", is_flag=True, help="Decode the network's output as UPOCR does: no colour-decided "
+                  "mask edges, no pasting of erased pixels into the input.")
     @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-    def command(images: tuple[str, ...], out_dir: Path, model_name: str | None, baseline: bool, device: str) -> None:
-        _process(task, images, out_dir, _runner(task, model_name, baseline, device))
+    def command(images: tuple[str, ...], out_dir: Path, model_name: str | None, baseline: bool, raw: bool,
+                device: str) -> None:  # fmt: skip
+        _process(task, images, out_dir, _runner(task, model_name, baseline, raw, device))
 
     return command
 

@@ -3,10 +3,12 @@
 The network sees fixed tiles (UPOCR works at 512²) that overlap and are blended back with
 weights that fall off towards each tile's edge, so seams from the tile borders do not show.
 
-Text removal keeps the input wherever the model's own segmentation finds no text: a small
-network rebuilds full-resolution background only blurrily (it works from 1/4 scale), so its
-erased pixels are pasted into the input only on the (slightly grown) text mask. UPOCR returns
-the raw output; ``composite=False`` does too.
+Two steps after the network make up for what a small network working from 1/4 scale does
+not see sharply. The text mask's edge pixels are decided by the image's colours
+(``genocr.pixel.refine``). Text removal keeps the input wherever that mask finds no text: the
+network rebuilds full-resolution background only blurrily, so its erased pixels are pasted into
+the input only on the (slightly grown) text mask. UPOCR decodes the network's output as it is;
+``raw=True`` does too.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from torch import nn
 from genocr.errors import ModelError, OptionError
 from genocr.models.registry import WEIGHTS_DIR
 from genocr.pixel.model import TASKS, from_pretrained
+from genocr.pixel.refine import refine_mask
 
 DEFAULT_PIXEL_MODEL = "genocr-pixel"
 SEG_THRESHOLD = 0.4  # UPOCR's --textseg_conf_thres on the channel mean
@@ -96,17 +99,17 @@ class PixelModel:
     """A pixel network plus the tiling that lets it read images of any size."""
 
     def __init__(self, net: nn.Module, tile: int = 512, overlap: int = 64, device: str = "cpu",
-                 composite: bool = True) -> None:  # fmt: skip
+                 raw: bool = False) -> None:  # fmt: skip
         self.net = net.to(device).eval()
-        self.tile, self.overlap, self.device, self.composite = tile, min(overlap, tile // 2), device, composite
+        self.tile, self.overlap, self.device, self.raw = tile, min(overlap, tile // 2), device, raw
 
     @classmethod
-    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu") -> "PixelModel":
+    def load(cls, name_or_path: str = DEFAULT_PIXEL_MODEL, device: str = "cpu", raw: bool = False) -> "PixelModel":
         folder = WEIGHTS_DIR / name_or_path if name_or_path == DEFAULT_PIXEL_MODEL else Path(name_or_path).expanduser()
         if not (folder / "config.json").is_file():
             raise ModelError(f"pixel model '{name_or_path}' is not installed: no config.json in {folder}")
         net = from_pretrained(folder)
-        return cls(net, tile=net.config.tile, device=device)
+        return cls(net, tile=net.config.tile, device=device, raw=raw)
 
     @torch.no_grad()
     def predict(self, image: Image.Image, task: str) -> torch.Tensor:
@@ -115,10 +118,19 @@ class PixelModel:
         x = to_tensor(image)
         return tiled(lambda t: self.net(t.to(self.device), ids.expand(len(t)))[-1], x, self.tile, self.overlap)[0]
 
+    def text_mask(self, image: Image.Image) -> np.ndarray:
+        """Where ``image`` has text: the network's segmentation, its edges decided by colour."""
+        score = self.predict(image, "segmentation").clamp(0, 1).mean(0).numpy()
+        return refine_mask(np.asarray(image.convert("RGB")), score, SEG_THRESHOLD)
+
     def run(self, image: Image.Image, task: str) -> Image.Image:
+        if self.raw:
+            return decode(self.predict(image, task), task)
+        if task == "segmentation":
+            return Image.fromarray(self.text_mask(image).astype(np.uint8) * 255, "L")
         out = self.predict(image, task)
-        if task == "removal" and self.composite:
-            text = (self.predict(image, "segmentation").clamp(0, 1).mean(0) > SEG_THRESHOLD).float()[None, None]
+        if task == "removal":
+            text = torch.from_numpy(self.text_mask(image)).float()[None, None]
             text = torch.nn.functional.max_pool2d(text, 2 * GROW + 1, stride=1, padding=GROW)[0] > 0
             out = torch.where(text, out, to_tensor(image)[0])
         return decode(out, task)

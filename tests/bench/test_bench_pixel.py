@@ -51,8 +51,8 @@ def test_bench_scores_model_and_baselines(dev_set: Path, tmp_path: Path) -> None
     rep = pixel.bench([model, other], dev_set, None, 1, "cpu", tmp_path / "out")
     found = {(r.dataset, r.system): r for r in rep.results}
     # Two models side by side, each named as given, with its own scores.
-    assert found["synth_removal", f"{model}, raw removal output"].scores != \
-        found["synth_removal", f"{other}, raw removal output"].scores
+    assert found["synth_removal", f"{model}, raw output"].scores != \
+        found["synth_removal", f"{other}, raw output"].scores
     # The model runs every task; baselines only theirs; tamper has no baseline.
     assert {d for d, s in found if s == model} == {"text_removal", "text_seg_doc", "synth_removal",
                                                    "synth_segmentation", "synth_tamper"}

@@ -37,6 +37,11 @@ def test_model_checkpoint_runs_every_task(tmp_path):
     result = invoke("tamper", str(tmp_path / "a.png"), "--out", str(tmp_path), "--model", str(tmp_path / "model"))
     assert result.exit_code == 0, result.stderr
     assert Image.open(tmp_path / "a.tamper.png").size == (80, 40)
+    raw = invoke("segment", str(tmp_path / "a.png"), "--out", str(tmp_path), "--model", str(tmp_path / "model"), "--raw")
+    assert raw.exit_code == 0, raw.stderr
+    assert Image.open(tmp_path / "a.segmentation.png").size == (80, 40)
+    assert "--raw" in one_line_error(invoke("segment", str(tmp_path / "a.png"), "--out", str(tmp_path), "--baseline",
+                                            "--raw"))
 
 
 def one_line_error(result) -> str:

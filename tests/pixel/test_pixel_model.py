@@ -100,7 +100,7 @@ def test_removal_pastes_erased_pixels_only_on_the_predicted_text():
     image = Image.new("RGB", (40, 30), "white")
     changed = (np.asarray(PixelModel(Painter(), tile=64).run(image, "removal")) != 255).any(-1)
     assert changed[10, 20] and changed.sum() == (2 * GROW + 1) ** 2
-    raw = np.asarray(PixelModel(Painter(), tile=64, composite=False).run(image, "removal"))
+    raw = np.asarray(PixelModel(Painter(), tile=64, raw=True).run(image, "removal"))
     assert (raw == 0).all()
 
 
