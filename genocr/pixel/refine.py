@@ -55,6 +55,5 @@ def refine_mask(image: np.ndarray, score: np.ndarray, threshold: float) -> np.nd
         alpha = np.einsum("hwc,hwc->hw", rgb - paper, span) / np.maximum(contrast, 1e-6)
         band = cv2.dilate(m, _BOX3).astype(bool) & ~cv2.erode(m, _BOX3).astype(bool)
         usable = band & (ink_distance < REACH) & (paper_distance < REACH) & (contrast > MIN_CONTRAST**2)
-        mask = mask.copy()
         mask[usable] = alpha[usable] >= MASK_LEVEL / 255
     return mask
