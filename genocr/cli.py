@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from genocr.clickutil import OneLineErrors, fail
+from genocr.clickutil import LazyGroup, fail
 from genocr.errors import GenocrError
 
 EXAMPLES = """
@@ -27,7 +27,18 @@ Examples:
 """
 
 
-@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+# Subcommands that live with their subsystem, imported only when run (see LazyGroup).
+SUBSYSTEMS = {
+    "data": ("genocr.data.cli:data_cli", "Make and inspect synthetic training data."),
+    "train": ("genocr.train.cli:train_cli", "Train a genocr model from the data engine, resuming from its last checkpoint."),
+    "bench": ("genocr.bench.cli:bench_cli", "Benchmark genocr models against peers on real and synthetic data."),
+    "erase": ("genocr.pixel.cli:erase", "Erase the text from IMAGES (baseline: TELEA inpainting of an Otsu mask)."),
+    "segment": ("genocr.pixel.cli:segment", "Mask the text pixels of IMAGES (baseline: Sauvola threshold)."),
+    "tamper": ("genocr.pixel.cli:tamper", "Mask the tampered (edited) text in IMAGES (needs a trained model)."),
+}
+
+
+@click.group(cls=LazyGroup, lazy=SUBSYSTEMS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="genocr")
 def main() -> None:
     """genocr: OCR-2.0 on your own machine.
@@ -69,11 +80,10 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     from genocr.io import atomic_write, expand_sources, parse_page_range
     from genocr.models import DEFAULT_MODEL
     from genocr.predict import OCR
-    from genocr.tasks import parse_box
 
     fmt = fmt or ("md" if task == "format" else "txt")
-    if box is not None:
-        parse_box(box)  # fail on a malformed box before loading a model
+    # Options the model cannot serve fail now, in one line, before any weights load.
+    OCR.refuse_early(model_name or DEFAULT_MODEL, task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
     selected = parse_page_range(pages)
     sources, failures = [], 0
     for arg in files:  # a missing file is reported, the others are still read
@@ -84,7 +94,6 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
             click.echo(f"genocr: error: {exc}", err=True)
     if not sources:
         fail("nothing to read", 1)
-    _quiet_transformers()
     ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
     ocr.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)  # once, not per file
     total = sum(_count(s, selected) for s in sources)
@@ -152,30 +161,6 @@ def _output_name(source: str, fmt: str, used: set[str]) -> str:
     used.add(name)
     return name
 
-
-def _quiet_transformers() -> None:
-    """transformers' own progress bars and backend notices are noise on a CLI."""
-    from transformers.utils import logging
-
-    logging.disable_progress_bar()
-    logging.set_verbosity_error()
-
-
-def _attach_subsystem_groups() -> None:
-    """Subcommand groups that live with their subsystem (data engine, training, benchmarks)."""
-    from genocr.bench.cli import bench_cli
-    from genocr.data.cli import data_cli
-    from genocr.pixel.cli import pixel_commands
-    from genocr.train.cli import train_cli
-
-    main.add_command(data_cli, "data")
-    main.add_command(train_cli, "train")
-    main.add_command(bench_cli, "bench")
-    for command in pixel_commands:
-        main.add_command(command)
-
-
-_attach_subsystem_groups()
 
 if __name__ == "__main__":
     main()

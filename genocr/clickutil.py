@@ -27,6 +27,41 @@ class OneLineErrors(click.Group):
             fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
 
 
+class LazyGroup(OneLineErrors):
+    """A group whose subcommands live in other modules, imported only when one is run: the
+    data engine, training and benchmarks pull in torch and more, and ``genocr --help`` should
+    not wait for them. ``lazy`` maps a name to ``("module:attribute", "short help")``."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            from importlib import import_module
+
+            module, attr = self.lazy[name][0].split(":")
+            return getattr(import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every subcommand with its short help, without importing the lazy ones."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                cmd = super().get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print ``genocr: error: message`` on stderr and exit with ``code``."""
     click.echo(f"genocr: error: {message}", err=True)

@@ -32,6 +32,7 @@ class ReadResult:
     output_format: str  # "text" for plain OCR, "markdown" for formatted OCR (Mathpix-markdown/LaTeX)
     pages: list[PageResult] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what was done differently from what was asked, and why
 
     @property
     def text(self) -> str:

@@ -60,6 +60,8 @@ def _suite_command(suite: str) -> click.Command:
                   show_default=True, help="Folder for <suite>.md and <suite>.png.")
     @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_CACHE,
                   show_default=True, help="Where synthetic splits are generated once and kept.")
+    @click.option("--pause", multiple=True, type=int, metavar="PID",
+                  help="Stop this process and its children while the bench runs (a training run), then continue it.")
     def command(models: tuple[str, ...], peers: tuple[str, ...], **options: Any) -> None:
         result = runner.run(suite, models=_split(models), peers=_split(peers), **options)
         click.echo(report.markdown(result))

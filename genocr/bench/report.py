@@ -55,7 +55,30 @@ def _dataset(results: list[Result]) -> str:
         extra = [fmt(r.median("tok_s"), 1), fmt(r.median("ttft"))] if tokens else []
         scores = [fmt(r.median(c)) for c in columns]
         rows.append([r.system, str(len(r.items)), *scores, fmt(s_page), fmt(pages_s, 2), *extra])
-    return f"### {first.dataset} ({first.metric})\n\n" + table(header, rows)
+    versus = head_to_head(results) if len(results) > 1 else ""
+    return f"### {first.dataset} ({first.metric})\n\n" + table(header, rows) + (f"\n\n{versus}" if versus else "")
+
+
+def head_to_head(results: list[Result]) -> str:
+    """The first system against each other one, item by item: on how many items it scores
+    better and worse, and the median of its per-item time over theirs (items timed side by side)."""
+    first, metric = results[0], METRICS[results[0].metric]
+    mine = {i.id: i for i in first.items}
+    rows = []
+    for other in results[1:]:
+        pairs = [(mine[i.id], i) for i in other.items if i.id in mine]
+        if not pairs:
+            continue
+        key, sign = metric.primary, (1 if metric.higher_is_better else -1)
+        better = sum(sign * (a.scores[key] - b.scores[key]) > 1e-9 for a, b in pairs)
+        worse = sum(sign * (a.scores[key] - b.scores[key]) < -1e-9 for a, b in pairs)
+        ratios = [a.seconds / b.seconds for a, b in pairs if b.seconds > 0]
+        rows.append([other.system, str(len(pairs)), f"{better} ({better / len(pairs):.0%})", str(worse),
+                     fmt(statistics.median(ratios), 2) if ratios else "–"])
+    if not rows:
+        return ""
+    return (f"{first.system} against each system, item by item ({metric.primary}):\n\n"
+            + table(["against", "items", f"{first.system} better", "worse", "time ratio (median per item)"], rows))
 
 
 def _data(rep: Report) -> str:
@@ -67,7 +90,8 @@ def _data(rep: Report) -> str:
 def markdown(rep: Report) -> str:
     s = rep.settings
     head = [f"# genocr bench: {rep.suite}", "",
-            f"{date.today().isoformat()}, {s['cpus']} CPUs (load average {s['load']:.1f} at start), "
+            f"{date.today().isoformat()}, {s['cpus']} CPUs (load average {s['load']:.1f} at start; other programs "
+            f"used {s.get('other_cores', float('nan')):.2f} cores during the run), "
             f"device {s['device']}, repeats {s['repeats']}, limit {s['limit'] or 'none'}, "
             f"data `{s['data']}`, {s['synthetic']} items per synthetic split."]  # fmt: skip
     if rep.suite == "data":
@@ -76,7 +100,8 @@ def markdown(rep: Report) -> str:
     else:
         head.append("Accuracy: median over items (exact/acc: share of items). "
                     "Speed: median seconds per page (page = one image, median over repeats, "
-                    "after one warm-up read) and pages/s over all pages. "
+                    "after one warm-up read) and pages/s over all pages; systems are loaded side by side "
+                    "and take turns item by item, each alone while it is timed. "
                     "Peak RSS: each system's own worker process plus its largest child process.")  # fmt: skip
         datasets = list(dict.fromkeys(r.dataset for r in rep.results))
         body = ["## Summary", "", _summary(rep), "", "## Per dataset"]

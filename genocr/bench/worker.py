@@ -1,6 +1,7 @@
 """One measured system (or one data kind) in its own process: ``python -m genocr.bench.worker``.
 
-The runner writes a JSON job to stdin and reads JSON events, one per line, from stdout. A
+The runner writes a JSON job as the first line of stdin (then, for a read job, one item per
+line) and reads JSON events, one per line, from stdout. A
 process per system makes its peak RSS (``ru_maxrss``, plus its largest child process such as a
 ``tesseract`` call) its own, so systems can stand side by side in one run. Libraries that print
 are kept off the event stream: stdout is moved to stderr, and events go to a private copy.
@@ -15,7 +16,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 
 def peak_rss_mb() -> float:
@@ -25,19 +26,22 @@ def peak_rss_mb() -> float:
     return (own + child) / 1024
 
 
-def read_items(job: dict[str, Any], emit: Callable[..., None]) -> None:
-    """Load the system, warm it up on the first item, then time every item ``repeats`` times."""
+def serve(job: dict[str, Any], items: Iterator[str], emit: Callable[..., None]) -> None:
+    """Load the system, then answer one item per input line: a warm-up read (``"warmup"``,
+    not timed) or a read timed ``repeats`` times. The runner sends items one system at a time,
+    so no other measured system runs while this one is timed."""
     from genocr.bench.systems import build
 
     start = time.perf_counter()
     system = build(job["system"])
     emit("ready", name=system.name, version=system.version, load_s=time.perf_counter() - start)
-    items = job["items"]
-    if items:
-        first = items[0]
-        with contextlib.suppress(Exception):  # a bad first image is reported when it is timed
-            system.read(Path(first["image"]), first["task"], first["lang"], first["layout"])
-    for item in items:
+    for line in items:
+        item = json.loads(line)
+        if item.get("warmup"):
+            with contextlib.suppress(Exception):  # a bad first image is reported when it is timed
+                system.read(Path(item["image"]), item["task"], item["lang"], item["layout"])
+            emit("warm")
+            continue
         seconds, text, error = [], "", None
         system.last = {}
         for _ in range(job["repeats"]):
@@ -79,9 +83,12 @@ def main(stdin: TextIO = sys.stdin) -> None:
     def emit(event: str, **data: Any) -> None:
         events.write(json.dumps({"event": event, **data}) + "\n")
 
-    job = json.load(stdin)
+    job = json.loads(stdin.readline())
     try:
-        (generate if job["job"] == "generate" else read_items)(job, emit)
+        if job["job"] == "generate":
+            generate(job, emit)
+        else:
+            serve(job, iter(stdin.readline, ""), emit)
     except Exception as exc:
         emit("error", type=type(exc).__name__, message=str(exc).splitlines()[0] if str(exc) else "")
         return

@@ -186,8 +186,51 @@ def document_token(rng: np.random.Generator) -> str:
         lambda: choice(rng, (f"${n(1, 999)}", f"${n(1, 999)},{n(0, 1000):03d}", f"${n(1, 9999)}.{n(0, 100):02d}")),
         lambda: "." * n(3, 40),
         lambda: choice(rng, ("‘‘{}’’", "“{}”", "‘{}’")).format(word().upper() if rng.random() < 0.5 else word()),
+        lambda: choice(rng, (f"© {n(1950, 2040)}", f"{n(-40, 400)} °{choice(rng, 'CF')}", f"±{n(0, 50)}.{n(0, 10)}",
+                             f"{n(1, 20)}{choice(rng, '½¼¾')}", f"{n(2, 64)} × {n(2, 64)}", f"¶ {n(1, 40)}",
+                             f"{word().capitalize()}{choice(rng, '™®')}", f"{n(1, 999)} µm", f"{n(0, 90)}°")),
+        lambda: choice(rng, ("“{}”", "‘{}’", "“{} ”", "({})")).format(choice(rng, ":;,.-/*+=|") * n(1, 3)),
     )
     return kinds[n(0, len(kinds))]()
+
+
+@cache
+def code_lines() -> tuple[str, ...]:
+    """Lines of code and grammar from Python's reference text: prompts, calls, assignments."""
+    from pydoc_data.topics import topics
+
+    code = re.compile(r"^(>>>|\.\.\.|\$ )|::=|^\s*(def|class|for|if|elif|return|import|from|while|with|try|"
+                      r"except|raise|print|lambda|assert|yield|async|await)\b|\w\(.*\)|\w\[.*\]|\w = ")
+    out = []
+    for key in sorted(topics):
+        for line in topics[key].splitlines():
+            line = line.strip()
+            if 4 <= len(line) <= 90 and code.search(line) and line.isascii():
+                out.append(line)
+    return tuple(dict.fromkeys(out))
+
+
+def code_line(rng: np.random.Generator) -> str:
+    """One line as manuals set it in a typewriter face: code, a TeX macro call, a shell
+    command, a file path or an option list."""
+    def word() -> str:
+        return choice(rng, english_words())[: int(rng.integers(2, 10))]
+
+    r = rng.random()
+    if r < 0.4:
+        return choice(rng, code_lines())
+    if r < 0.7:  # \macro*[option]{argument}: the markup of TeX manuals
+        parts = ["\\" + word() + choice(rng, ("", "", "*", word()))]
+        for _ in range(int(rng.integers(0, 3))):
+            inner = ",".join(word() for _ in range(int(rng.integers(1, 3))))
+            parts.append(choice(rng, ("[{}]", "{{{}}}", "{{\\{}}}", "({})", "<{}>")).format(inner))
+        text = "".join(parts)
+        return text if rng.random() < 0.6 else f"{text} % {word()} {word()}"
+    if r < 0.85:
+        opts = " ".join(choice(rng, (f"--{word()}", f"-{word()[0]}", f"--{word()}={word()}", word(), f"{word()}.{choice(rng, ('tex', 'py', 'txt', 'pdf', 'sty', 'cfg'))}"))
+                        for _ in range(int(rng.integers(1, 5))))
+        return f"{choice(rng, ('$ ', '% ', '> ', ''))}{word()} {opts}"
+    return choice(rng, ("/usr/share/", "~/", "./", "C:\\", "texmf/tex/latex/")) + "/".join(word() for _ in range(int(rng.integers(1, 4))))
 
 
 def typeset(rng: np.random.Generator, text: str) -> str:

@@ -25,9 +25,11 @@ LATIN_GLOBS = (
     "truetype/open-sans/*.ttf",
     "opentype/urw-base35/*.otf",
     "opentype/ebgaramond/*.otf",
+    "/usr/share/texmf/fonts/opentype/public/lm/*.otf",  # Latin Modern (fonts-lmodern): TeX's faces
 )
-# Faces of symbols or math rather than running text, and one too faint at small sizes.
-EXCLUDE = ("Symbol", "D050000L", "Math", "ExtraLight")
+# Faces of symbols or math rather than running text, one too faint at small sizes, and Latin
+# Modern's display oddities (Dunhill's tall ascenders, the quotation sans, an unslanted italic).
+EXCLUDE = ("Symbol", "D050000L", "Math", "ExtraLight", "Dunhill", "Quotation", "Unslanted")
 CJK_GLOBS = ("opentype/noto/Noto*CJK-*.ttc", "truetype/wqy/wqy-*.ttc")
 CJK_FACES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei")
 
@@ -49,6 +51,16 @@ class Face:
     @property
     def italic(self) -> bool:
         return any(w in self.style for w in ("Italic", "Oblique"))
+
+    @property
+    def mono(self) -> bool:
+        """A typewriter face: code, commands and file names are set in one."""
+        return any(w in self.family for w in ("Mono", "Courier")) and "Prop" not in self.family
+
+    @property
+    def small_caps(self) -> bool:
+        """Latin Modern's caps faces draw lower-case letters as small capitals."""
+        return self.family.endswith("Caps")
 
     @property
     def name(self) -> str:
@@ -112,20 +124,25 @@ def _families(faces: tuple[Face, ...]) -> dict[str, list[Face]]:
     return fams
 
 
-def pick_family(rng: np.random.Generator, cjk: bool) -> list[Face]:
-    """All faces of one family chosen uniformly (families, not files, so big families don't dominate)."""
+def pick_family(rng: np.random.Generator, cjk: bool, mono: bool | None = None) -> list[Face]:
+    """All faces of one family chosen uniformly (families, not files, so big families don't
+    dominate); ``mono`` True/False asks for a typewriter family or any other (None: either)."""
     fams = _families(cjk_faces() if cjk else latin_faces())
+    if mono is not None and not cjk:
+        fams = {k: v for k, v in fams.items() if v[0].mono == mono} or fams
     names = sorted(fams)
     return fams[names[int(rng.integers(len(names)))]]
 
 
-def pick_face(rng: np.random.Generator, text: str, cjk: bool, bold: bool | None = None) -> Face:
+def pick_face(rng: np.random.Generator, text: str, cjk: bool, bold: bool | None = None,
+              mono: bool | None = None, italic: float = 0.15) -> Face:
     """A face that draws every character of ``text`` (if no installed font does, the last one
-    tried); ``bold`` None means any weight."""
+    tried); ``bold`` None means any weight, ``mono`` as for :func:`pick_family`, ``italic`` the
+    chance of a slanted face."""
     for _ in range(8):
-        family = pick_family(rng, cjk)
+        family = pick_family(rng, cjk, mono)
         face = style_of(family, bold=bold if bold is not None else bool(rng.random() < 0.2),
-                        italic=bool(rng.random() < 0.1))
+                        italic=bool(rng.random() < italic))
         if face.covers(text):
             return face
     covering = [f for f in cjk_faces() + latin_faces() if f.covers(text)]
@@ -133,5 +150,6 @@ def pick_face(rng: np.random.Generator, text: str, cjk: bool, bold: bool | None 
 
 
 def style_of(family: list[Face], bold: bool = False, italic: bool = False) -> Face:
-    """The face of ``family`` closest to the wanted weight and slant."""
-    return min(family, key=lambda f: (f.bold != bold) * 2 + (f.italic != italic) + len(f.style) / 100)
+    """The face of ``family`` closest to the wanted weight and slant (Latin Modern's text
+    size, 10 pt, before its display and caption sizes)."""
+    return min(family, key=lambda f: (f.bold != bold) * 2 + (f.italic != italic) + (not f.style.startswith(("10 ", "Regular", "Bold", "Italic"))) * 0.5 + len(f.style) / 100)

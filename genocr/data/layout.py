@@ -20,7 +20,7 @@ from .render import Color, Ink, Line, line_height, text_width, wrap
 
 @dataclass
 class Block:
-    role: str  # title, heading, paragraph, item, footnote, page-number
+    role: str  # title, heading, paragraph, item, code, footnote, page-number
     lines: list[Line]
     markdown: str
 
@@ -72,14 +72,16 @@ class _Piece:
     markdown: str
     first: float = 0.0
     rest: float = 0.0
+    decor: str = ""  # "bar" (dark, text light), "shade" (a tinted box) or "frame" (a ruled box)
 
 
 class _Writer:
     """Draws pieces down the columns of one page, keeping blocks in reading order."""
 
     def __init__(self, rng: np.random.Generator, ink: Ink, lang: str, family: list[Face], size: int,
-                 budget: int):
+                 budget: int, background: Image.Image):
         self.rng, self.ink, self.lang, self.family, self.size = rng, ink, lang, family, size
+        self.background = background  # boxes and bars behind the text are drawn here
         self.budget = budget  # characters still to place
         self.spacing = rng.uniform(1.15, 1.6)
         self.color: Color = tuple(int(v) for v in rng.integers(0, 60, 3))
@@ -95,14 +97,41 @@ class _Writer:
         return line_height(font) * self.spacing
 
     def put(self, p: _Piece, x: float, y: float, width: float, align: str = "left") -> float:
-        """Draw a piece from ``y`` and return the y just below its last line."""
+        """Draw a piece from ``y`` and return the y just below its last line (and its box)."""
         step = self.step(p.font)
-        drawn = self.ink.block(x + p.first, y, p.lines[:1], p.font, self.color, self.spacing,
+        bottom = y + step * (len(p.lines) - 1) + line_height(p.font)
+        color = self._decorate(p.decor, (x, y, x + width, bottom)) if p.decor else self.color
+        drawn = self.ink.block(x + p.first, y, p.lines[:1], p.font, color, self.spacing,
                                width - p.first, align)
-        drawn += self.ink.block(x + p.rest, y + step, p.lines[1:], p.font, self.color, self.spacing,
+        drawn += self.ink.block(x + p.rest, y + step, p.lines[1:], p.font, color, self.spacing,
                                 width - p.rest, align)
         self.blocks.append(Block(p.role, drawn, p.markdown))
-        return y + step * (len(p.lines) - 1) + line_height(p.font)
+        return bottom + (self.size * 0.5 if p.decor else 0)
+
+    def _decorate(self, decor: str, box: tuple[float, float, float, float]) -> Color:
+        """Draw a bar, shade or frame around ``box`` on the background; the text colour to use."""
+        pad = self.size * 0.35
+        x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+        draw = ImageDraw.Draw(self.background)
+        if decor == "bar":
+            fill = tuple(int(v) for v in backgrounds.random_color(self.rng, 10, 110))
+            draw.rectangle((x0, y0, x1, y1), fill=fill)
+            return tuple(int(v) for v in self.rng.integers(225, 256, 3))
+        if decor == "shade":
+            draw.rectangle((x0, y0, x1, y1), fill=tuple(int(v) for v in backgrounds.random_color(self.rng, 205, 245)))
+            return self.color
+        line = int(self.rng.integers(1, 4))
+        if self.rng.random() < 0.6:
+            draw.rectangle((x0, y0, x1, y1), outline=self.color, width=line)
+        else:  # a wavy border, as some manuals frame their notes
+            t = np.linspace(0, 1, 400)
+            wave = np.sin(t * self.rng.uniform(30, 90)) * self.size * 0.15
+            for a, b, horizontal in (((x0, y0), (x1, y0), True), ((x0, y1), (x1, y1), True),
+                                     ((x0, y0), (x0, y1), False), ((x1, y0), (x1, y1), False)):
+                xs, ys = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+                xs, ys = (xs, ys + wave) if horizontal else (xs + wave, ys)
+                draw.line(list(zip(xs.tolist(), ys.tolist())), fill=self.color, width=line)
+        return self.color
 
 
 def _paragraph(w: _Writer, width: float) -> _Piece:
@@ -131,7 +160,29 @@ def _items(w: _Writer, width: float) -> list[_Piece]:
 def _heading(w: _Writer, width: float) -> _Piece:
     text = corpus.heading(w.rng, w.lang)
     font = w.font(text, w.rng.uniform(1.1, 1.4), bold=True)
-    return _Piece("heading", wrap(text, font, width), font, f"{'#' * int(w.rng.integers(2, 4))} {text}")
+    decor = "bar" if w.rng.random() < 0.2 else ""
+    return _Piece("heading", wrap(text, font, width - w.size), font, f"{'#' * int(w.rng.integers(2, 4))} {text}",
+                  decor=decor)
+
+
+def _code(w: _Writer, width: float) -> _Piece:
+    """A block of code in a typewriter face, often in a shaded or framed box."""
+    face = style_of(pick_family(w.rng, cjk=False, mono=True), bold=False)
+    font = face.font(max(8, round(w.size * w.rng.uniform(0.8, 1.0))))
+    lines = []
+    for _ in range(int(w.rng.integers(2, 8))):
+        text = corpus.code_line(w.rng)
+        if face.covers(text):
+            lines += wrap(text, font, width - w.size)
+    decor = str(w.rng.choice(["shade", "shade", "frame", ""]))
+    return _Piece("code", lines or ["pass"], font, "```\n" + "\n".join(lines or ["pass"]) + "\n```", decor=decor)
+
+
+def _boxed(w: _Writer, width: float) -> _Piece:
+    """A paragraph set apart in a shaded or framed box (a note, a warning)."""
+    p = _paragraph(w, width - w.size)
+    p.decor = str(w.rng.choice(["shade", "frame"]))
+    return p
 
 
 def _fill_column(w: _Writer, x: float, y: float, width: float, bottom: float) -> None:
@@ -139,8 +190,10 @@ def _fill_column(w: _Writer, x: float, y: float, width: float, bottom: float) ->
     last = ""
     while w.budget > 0:
         r = w.rng.random()
+        english = w.lang == "en"
         pieces = [_heading(w, width)] if r < 0.12 and last != "heading" else \
-            _items(w, width) if r < 0.24 else [_paragraph(w, width)]
+            _items(w, width) if r < 0.24 else [_code(w, width)] if r < 0.30 and english else \
+            [_boxed(w, width)] if r < 0.35 else [_paragraph(w, width)]
         for k, p in enumerate(pieces):
             fits = int((bottom - y - line_height(p.font)) / w.step(p.font)) + 1
             if fits < len(p.lines) and (p.role != "paragraph" or fits < 2):
@@ -164,7 +217,7 @@ def make_page(rng: np.random.Generator, max_chars: int = 0, geometry: bool = Tru
     size = int(W * rng.uniform(0.015, 0.022))
     bg = backgrounds.light_background(rng, (W, H))
     ink = Ink((W, H), cached_glyphs=True)
-    w = _Writer(rng, ink, lang, pick_family(rng, cjk=lang == "zh"), size, max_chars or 10**9)
+    w = _Writer(rng, ink, lang, pick_family(rng, cjk=lang == "zh"), size, max_chars or 10**9, bg)
     width = W - 2 * margin
     y = margin
     if rng.random() < 0.6:

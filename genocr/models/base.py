@@ -13,14 +13,15 @@ import torch
 from PIL import Image
 
 from genocr.errors import OptionError
-from genocr.tasks import Query
+from genocr.tasks import Query, refuse_unsupported
 
 
 class OCRModel(ABC):
     """A loaded model: the network, its tokenizer and its image processor."""
 
     family: ClassVar[str]
-    #: Query features the family understands, from {"box", "color", "tiles", "multi_page"}.
+    #: What the family serves beyond plain whole-page reading (``genocr.tasks.FEATURES``);
+    #: declared in the registry, so the CLI can refuse a request before loading any weights.
     features: ClassVar[frozenset[str]]
     #: The transformers class of the network (e.g. ``GotOcr2ForConditionalGeneration``).
     model_class: ClassVar[Any]
@@ -40,7 +41,10 @@ class OCRModel(ABC):
         The image processor is the PIL one: it needs no torchvision and resizes as GOT did.
         """
         from transformers import AutoImageProcessor, AutoTokenizer
+        from transformers.utils import logging
 
+        logging.disable_progress_bar()  # transformers' own bars and notices are noise to a reader
+        logging.set_verbosity_error()
         check_device(device)
         model = cls.model_class.from_pretrained(path, dtype=torch_dtype(device, dtype))
         return cls(name, model.to(device).eval(), AutoTokenizer.from_pretrained(path),
@@ -72,15 +76,7 @@ class OCRModel(ABC):
 
     def check(self, query: Query) -> None:
         """Refuse a query the family was not trained for, naming the option."""
-        asked = {
-            "box": query.box is not None,
-            "color": query.color is not None,
-            "tiles": query.crop,
-            "multi_page": query.multi_page,
-        }
-        for feature, used in asked.items():
-            if used and feature not in self.features:
-                raise OptionError(f"model '{self.name}' ({self.family}) does not support {feature.replace('_', '-')} reading")
+        refuse_unsupported(query, self.features, self.name)
 
     def tokenize(self, prompt: str) -> dict[str, torch.Tensor]:
         enc = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")

@@ -6,7 +6,7 @@ from PIL import Image
 from transformers import GotOcr2ForConditionalGeneration
 
 from genocr.models.base import OCRModel
-from genocr.models.registry import register_family
+from genocr.models.registry import FAMILY_FEATURES, register_family
 from genocr.tasks import Query, got_prompt
 
 
@@ -16,7 +16,7 @@ class GotOcr2(OCRModel):
 
     family = "got-ocr2"
     model_class = GotOcr2ForConditionalGeneration
-    features = frozenset({"box", "color", "tiles", "multi_page"})
+    features = FAMILY_FEATURES["got_ocr2"]
 
     @property
     def tile_size(self) -> int:

@@ -7,7 +7,7 @@ from torch import nn
 from transformers import Qwen2VLForConditionalGeneration
 
 from genocr.models.base import OCRModel
-from genocr.models.registry import register_family
+from genocr.models.registry import FAMILY_FEATURES, register_family
 from genocr.tasks import Query, qwen_prompt
 
 
@@ -17,7 +17,7 @@ class Qwen2VL(OCRModel):
 
     family = "qwen2-vl"
     model_class = Qwen2VLForConditionalGeneration
-    features = frozenset({"box", "color", "multi_page"})
+    features = FAMILY_FEATURES["qwen2_vl"]
 
     def for_inference(self) -> "Qwen2VL":
         fold_quick_gelu(self.model.model.visual)

@@ -20,9 +20,21 @@ if TYPE_CHECKING:
     from genocr.models.base import OCRModel
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-_FAMILY_MODULES = ("genocr.models.got", "genocr.models.qwen2vl", "genocr.models.small")
-# config.json's "genocr_family" (our own models) or else its "model_type" -> family class
-FAMILIES: dict[str, type["OCRModel"]] = {}
+# config.json's "genocr_family" (our own models) or else its "model_type" -> the module of the
+# family that loads it; only that module is imported (transformers is slow to import and the
+# line reader does not need it).
+FAMILY_MODULES = {"got_ocr2": "genocr.models.got", "qwen2_vl": "genocr.models.qwen2vl",
+                  "genocr_small": "genocr.models.small", "genocr_line": "genocr.models.line"}
+FAMILIES: dict[str, type["OCRModel"]] = {}  # filled by @register_family as modules are imported
+#: What each family serves beyond plain whole-page reading (``genocr.tasks.FEATURES``).
+FAMILY_FEATURES: dict[str, frozenset[str]] = {
+    "got_ocr2": frozenset({"format", "box", "color", "tiles", "multi_page"}),
+    "qwen2_vl": frozenset({"format", "box", "color", "multi_page"}),
+    "genocr_small": frozenset({"box", "multi_page"}),  # v1: its decoder never learnt to format
+    # v2, the line reader: a region is a crop it reads by lines, found by its frame for
+    # --color; --tiles is accepted and recorded (each line is read at its own resolution).
+    "genocr_line": frozenset({"box", "color", "tiles", "multi_page"}),
+}
 DEFAULT_MODEL = "genocr-small"
 
 
@@ -118,24 +130,35 @@ def _family_key(source: str, config: Path | None) -> str:
             raise ModelError(f"cannot fetch model '{source}': {type(exc).__name__}") from None
     try:
         data = json.loads(config.read_text())
-        return data.get("genocr_family") or data["model_type"]
-    except (OSError, ValueError, KeyError):
-        raise ModelError(f"{config}: not a valid model config (no model_type)") from None
+    except (OSError, ValueError):
+        raise ModelError(f"{config}: not a readable JSON file") from None
+    key = data.get("genocr_family") or data.get("model_type") if isinstance(data, dict) else None
+    if not isinstance(key, str):
+        raise ModelError(f"{config}: not a valid model config (a JSON object with a model_type string)")
+    return key
+
+
+def features_of(name_or_path: str) -> frozenset[str] | None:
+    """What a model serves, read from its config without loading it; ``None`` when that is not
+    known here (a hub id not yet downloaded). Errors as :func:`load_model` gives them."""
+    name, source, config = _config_path(name_or_path)
+    if config is None:
+        return None
+    return FAMILY_FEATURES.get(_family_key(source, config))
 
 
 def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto") -> "OCRModel":
     """Load a registered model, a checkpoint folder or (online) a hub id, in ``dtype`` ("auto":
     see :func:`genocr.models.base.torch_dtype`), ready for reading (``OCRModel.for_inference``)."""
-    for module in _FAMILY_MODULES:
-        importlib.import_module(module)
     name, source, config = _config_path(name_or_path)
     key = _family_key(source, config)
-    family = FAMILIES.get(key)
-    if family is None:
+    if key not in FAMILY_MODULES:
         if key == "genocr-pixel":  # our image-to-image family has its own commands
             raise ModelError(f"model '{name}' is a pixel-level model: use genocr erase, segment or tamper")
-        known = ", ".join(sorted(FAMILIES))
+        known = ", ".join(sorted(FAMILY_MODULES))
         raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
+    importlib.import_module(FAMILY_MODULES[key])
+    family = FAMILIES[key]
     try:
         return family.from_pretrained(source, name=name, device=device, dtype=dtype).for_inference()
     except (OSError, ValueError) as exc:

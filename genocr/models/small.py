@@ -17,7 +17,7 @@ from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration
 
 from genocr.models.ctc import CTC_FILE, VisionCTC
 from genocr.models.qwen2vl import Qwen2VL
-from genocr.models.registry import register_family
+from genocr.models.registry import FAMILY_FEATURES, register_family
 from genocr.predict.decode import DecodeConfig, Generation, generate
 from genocr.tasks import Query, compact_prompt
 
@@ -92,7 +92,7 @@ class GenocrSmall(Qwen2VL):
     """Reads line slices; the reader cuts pages into lines for it."""
 
     family = "genocr-small"
-    features = frozenset({"box", "multi_page"})
+    features = FAMILY_FEATURES["genocr_small"]
     reads_lines = True
     ctc: VisionCTC | None = None  # the encoder's CTC head, when the checkpoint has one
 

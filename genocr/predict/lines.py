@@ -48,6 +48,7 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     if not heights.size:
         return []
     x_height = float(np.median(heights))
+    mask = _drop_frames_and_bars(mask, x_height)
     horizontal, vertical = _rules(mask, x_height)
     mask = cv2.subtract(mask, cv2.max(horizontal, vertical))
     # Smear characters into words and words into lines; the gap kept between columns is wider.
@@ -72,6 +73,29 @@ def _glyph_heights(mask: np.ndarray) -> np.ndarray:
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     hs = stats[1:, cv2.CC_STAT_HEIGHT]
     return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
+
+
+def _drop_frames_and_bars(mask: np.ndarray, x_height: float) -> np.ndarray:
+    """The mask without the frames drawn around boxes, and with the text of dark bars as ink.
+
+    A frame (straight, wavy or rounded) is one thin connected stroke around a large area: left
+    in, it joins every line it encloses into one blob, which was read as "eeeessuuu---". A bar
+    (a heading set light on a dark band) binarises as one solid block with the letters as holes:
+    inverted inside its box, the letters become ink and the band drops out."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = mask.copy()
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if bw < 6 * x_height or bh < 1.5 * x_height:
+            continue
+        fill = area / float(bw * bh)
+        if fill < 0.12 and bh > 3 * x_height:
+            out[labels == i] = 0
+        elif fill > 0.6:
+            region = out[y : y + bh, x : x + bw]
+            region[:] = np.where(labels[y : y + bh, x : x + bw] == i, 0, 255 - region)
+            cv2.rectangle(out, (int(x), int(y)), (int(x + bw - 1), int(y + bh - 1)), 0, max(1, int(x_height / 4)))
+    return out
 
 
 def _rules(mask: np.ndarray, x_height: float) -> tuple[np.ndarray, np.ndarray]:

@@ -8,14 +8,16 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from PIL import Image
 
-from genocr.errors import OptionError
+from genocr.errors import InputError, OptionError
 from genocr.io import Page, load_pages
-from genocr.models import DEFAULT_MODEL, OCRModel, load_model
-from genocr.predict.decode import DecodeConfig, generate
+from genocr.models.base import OCRModel
+from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
+from genocr.predict.generation import DecodeConfig
 from genocr.predict.lines import crop_line, find_lines
 from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import PageResult, ReadResult
-from genocr.tasks import Query, check_box, draw_frame, make_tiles, normalize_box, parse_box
+from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
+                          refuse_unsupported)
 from genocr.tasks.regions import Box
 
 Source = str | os.PathLike | bytes | Image.Image
@@ -92,6 +94,9 @@ class OCR:
             results.append(self._read_group(group, base, max_tiles, on_text))
             if on_page is not None:
                 on_page(results[-1])
+        notes = []
+        if max_tiles is not None and self.model.reads_lines:
+            notes.append("tiles: not cut; the line reader reads every line at its own resolution")
         return ReadResult(
             source=loaded[0].source,
             model=self.model.name,
@@ -99,6 +104,7 @@ class OCR:
             output_format="markdown" if task == "format" else "text",
             pages=results,
             seconds=time.perf_counter() - start,
+            notes=notes,
         )
 
     def check(self, task: str = "plain", box: str | Box | None = None, color: str | None = None,
@@ -107,11 +113,32 @@ class OCR:
 
         The query holds the pixel box until each page's size turns it into GOT's 0-1000 scale.
         """
-        pixel_box = parse_box(box) if box is not None else None
-        query = Query(task=task, box=pixel_box, color=color, crop=parse_tiles(tiles) is not None,
-                      multi_page=multi_page)
+        query = self.query(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
         self.model.check(query)
         return query
+
+    @staticmethod
+    def query(task: str = "plain", box: str | Box | None = None, color: str | None = None,
+              tiles: int | str | None = None, multi_page: bool = False) -> Query:
+        """The query these options ask for, checked on its own (no model needed).
+
+        ``task``: "plain" (text) or "format" (markdown with LaTeX and tables: GOT-OCR2.0 and
+        Qwen2-VL; genocr-small refuses it). ``box``: "x1,y1,x2,y2" in pixels. ``color``: "red",
+        "green" or "blue". ``tiles``: "auto" or up to N tiles. What each model serves:
+        ``genocr models``.
+        """
+        pixel_box = parse_box(box) if box is not None else None
+        return Query(task=task, box=pixel_box, color=color, crop=parse_tiles(tiles) is not None,
+                     multi_page=multi_page)
+
+    @staticmethod
+    def refuse_early(name_or_path: str, **options: object) -> None:
+        """Refuse options that ``name_or_path`` cannot serve, from its config alone, before
+        any weights load (a model that turns out not to serve them is still refused at load)."""
+        query = OCR.query(**options)  # type: ignore[arg-type]
+        features = features_of(name_or_path)
+        if features is not None:
+            refuse_unsupported(query, features, name_or_path)
 
     def read_many(self, sources: Iterable[Source], **options: object) -> Iterator[ReadResult]:
         """Read several sources with the same options, one result per source, lazily."""
@@ -146,6 +173,8 @@ class OCR:
                 query = replace(base, box=normalize_box(base.box, page.image.size))
         if max_tiles is not None:
             views = make_tiles(views[0], self.model.tile_size, max_tiles)
+        from genocr.predict.decode import generate  # transformers: only for models that decode
+
         inputs = self.model.prepare(views, query)
         (gen,) = generate(
             self.model.model,
@@ -171,9 +200,15 @@ class OCR:
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         for page in pages:
             image = page.image
+            where = f"{page.source} page {page.number}"
             if base.box is not None:
-                check_box(base.box, image.size, f"{page.source} page {page.number}")
+                check_box(base.box, image.size, where)
                 image = image.crop(base.box)
+            elif base.color is not None:  # the region inside a frame already on the page
+                inside = find_frame(image, base.color)
+                if inside is None:
+                    raise InputError(f"{where}: no {base.color} frame found (draw one, or give --box)")
+                image = image.crop(inside)
             crops = [crop_line(image, box) for box in find_lines(image)]
             lines = []
             for i in range(0, len(crops), self.line_batch):

@@ -49,6 +49,26 @@ class Query:
     def formatted(self) -> bool:
         return self.task == "format"
 
+    @property
+    def features(self) -> set[str]:
+        """What a model must serve to answer this query: a subset of :data:`FEATURES`."""
+        asked = {"format": self.formatted, "box": self.box is not None, "color": self.color is not None,
+                 "tiles": self.crop, "multi_page": self.multi_page}
+        return {name for name, used in asked.items() if used}
+
+
+#: Everything a query can ask of a model beyond plain reading of a whole page.
+FEATURES = ("format", "box", "color", "tiles", "multi_page")
+
+
+def refuse_unsupported(query: Query, features: frozenset[str], model: str) -> None:
+    """Refuse, naming the option, a query that asks for what ``model`` does not serve."""
+    for feature in FEATURES:
+        if feature in query.features and feature not in features:
+            option = "--task format" if feature == "format" else f"--{feature.replace('_', '-')}"
+            what = "formatted output (markdown, LaTeX, tables)" if feature == "format" else f"{feature.replace('_', '-')} reading"
+            raise OptionError(f"model '{model}' does not support {what} ({option}); see `genocr models`")
+
 
 def got_query(query: Query) -> str:
     """The text GOT expects after ``</img>\\n`` for this query."""

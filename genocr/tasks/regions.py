@@ -7,6 +7,7 @@ from genocr.errors import InputError, OptionError
 
 Box = tuple[int, int, int, int]
 FRAME_RGB = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255)}
+COLORS_INDEX = {"red": 0, "green": 1, "blue": 2}
 
 
 def parse_box(spec: str | Box) -> Box:
@@ -49,3 +50,32 @@ def draw_frame(image: Image.Image, box: Box, color: str, width: int | None = Non
         width = max(2, round(min(out.size) / 300))
     ImageDraw.Draw(out).rectangle(box, outline=FRAME_RGB[color], width=width)
     return out
+
+
+def find_frame(image: Image.Image, color: str) -> Box | None:
+    """The inside of the largest ``color`` frame drawn on ``image`` (a box in pixels), or None.
+
+    A frame pixel is strongly of its colour: its channel above 140 and both others at least
+    80 below it (JPEG and anti-aliasing blur the edges, not the stroke). The box is the
+    largest such stroke's bounding box, inset by its thickness."""
+    import cv2
+    import numpy as np
+
+    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
+    k = COLORS_INDEX[color]
+    main, others = rgb[..., k], np.delete(rgb, k, axis=2)
+    mask = ((main > 140) & (others.max(axis=2) < main - 80)).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    best, best_area = None, 0
+    for x, y, w, h, pixels in stats[1:].tolist():
+        # a stroke around an area, not a filled patch
+        if h >= 8 and w >= 8 and h * w > best_area and pixels < 0.5 * h * w:
+            best, best_area = (x, y, x + w, y + h, pixels), h * w
+    if best is None:
+        return None
+    x1, y1, x2, y2, pixels = best
+    thick = max(1, round(pixels / (2 * ((x2 - x1) + (y2 - y1)))))
+    inset = thick + 1
+    if x2 - x1 <= 2 * inset + 2 or y2 - y1 <= 2 * inset + 2:
+        return None
+    return x1 + inset, y1 + inset, x2 - inset, y2 - inset

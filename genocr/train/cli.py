@@ -9,7 +9,14 @@ import click
               help="A TOML run description (see configs/).")
 def train_cli(config_path: str) -> None:
     """Train a genocr model from the data engine, resuming from the run's last checkpoint."""
-    from genocr.train.config import load_config
-    from genocr.train.loop import Trainer
+    from genocr.train.config import LineTrainConfig, load_config
 
-    Trainer(load_config(config_path)).train()
+    config = load_config(config_path)
+    if isinstance(config, LineTrainConfig):
+        from genocr.train.line import LineTrainer
+
+        LineTrainer(config).train()
+    else:
+        from genocr.train.loop import Trainer
+
+        Trainer(config).train()

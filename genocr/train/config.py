@@ -4,6 +4,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from genocr.errors import OptionError
 
@@ -36,6 +37,9 @@ class RunConfig:
 
 @dataclass
 class TrainConfig(RunConfig):
+    """A genocr-small v1 run (the Qwen2-VL family, ``genocr.train.loop``)."""
+
+    family: str = "genocr_small"
     max_target_tokens: int = 256
     vocab_size: int = 4096
     ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/models/ctc.py); 0: off
@@ -58,8 +62,39 @@ class TrainConfig(RunConfig):
         return sum(s.steps for s in self.stages)
 
 
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a TOML run description; unknown keys are errors, so typos do not pass silently."""
+@dataclass
+class LineTrainConfig(RunConfig):
+    """A genocr-small v2 run (the line reader, ``genocr.train.line``): the architecture
+    (``model``, or ``init``'s), the data stages and the evaluation."""
+
+    family: str = "genocr_line"
+    init: str = ""  # a line-reader folder to start from (its weights and architecture)
+    model: dict[str, Any] = field(default_factory=dict)  # LineConfig fields for a new model
+    extend_alphabet: str = ""  # characters to add to init's alphabet (new head rows)
+    width_jitter: float = 0.15  # views squeezed or stretched by up to this share in training
+    threads: int = 0  # torch threads (0: torch's default)
+    bf16: bool = True  # bf16 autocast for the network (2.1x faster steps on this CPU); the loss stays fp32
+    repeat: int = 1  # times each pool of generated lines is served (genocr.train.line.LineBatches)
+    eval_every: int = 500
+    eval_samples: int = 256
+    eval_kinds: dict[str, float] = field(default_factory=lambda: {"slice": 0.5, "page": 0.5})
+    eval_langs: list[str] | None = field(default_factory=lambda: ["en"])
+    save_every: int = 100
+    log_every: int = 10
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+
+CONFIGS: dict[str, type[TrainConfig] | type[LineTrainConfig]] = {
+    "genocr_small": TrainConfig, "genocr_line": LineTrainConfig}
+
+
+def load_config(path: str | Path) -> TrainConfig | LineTrainConfig:
+    """Read a TOML run description; unknown keys are errors, so typos do not pass silently.
+    Its ``family`` (default ``genocr_small``) says which model, and so which keys, it trains."""
     try:
         data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -67,30 +102,26 @@ def load_config(path: str | Path) -> TrainConfig:
     except tomllib.TOMLDecodeError as exc:
         raise OptionError(f"{path}: not valid TOML ({exc})") from None
     try:
+        family = data.get("family", "genocr_small")
+        if family not in CONFIGS:
+            raise OptionError(f"{path}: family '{family}' is not one of {', '.join(CONFIGS)}")
         stages = [Stage(**s) for s in data.pop("stage", [])]
-        config = TrainConfig(**data, stages=stages)
+        config = CONFIGS[family](**data, stages=stages)
     except TypeError as exc:
         raise OptionError(f"{path}: {exc}") from None
     _validate(config, str(path))
     return config
 
 
-def _validate(c: TrainConfig, where: str) -> None:
+def _validate(c: TrainConfig | LineTrainConfig, where: str) -> None:
     """Catch values that would otherwise fail deep inside a run, or make it hang."""
-    from genocr.models.small import SIZES
     from genocr.train.data import VIEWS
 
     if not c.stages:
         raise OptionError(f"{where}: no [[stage]] given")
-    if c.size not in SIZES:
-        raise OptionError(f"{where}: size '{c.size}' is not one of {', '.join(SIZES)}")
-    if c.lm_weight < 0 or c.ctc_weight < 0 or c.lm_weight + c.ctc_weight == 0:
-        raise OptionError(f"{where}: lm_weight and ctc_weight must be non-negative, and one of them positive")
     if c.init and not (Path(c.init) / "config.json").is_file():
-        raise OptionError(f"{where}: init '{c.init}' is not a genocr-small checkpoint folder (no config.json)")
-    if c.view_stretch <= 0:
-        raise OptionError(f"{where}: view_stretch must be positive")
-    for name in ("ctc_upsample", "eval_every", "save_every", "log_every", "eval_samples", "vocab_size", "max_width"):
+        raise OptionError(f"{where}: init '{c.init}' is not a model folder (no config.json)")
+    for name in ("eval_every", "save_every", "log_every", "eval_samples"):
         if getattr(c, name) < 1:
             raise OptionError(f"{where}: {name} must be at least 1")
     for langs in [c.eval_langs] + [s.langs for s in c.stages]:
@@ -101,3 +132,26 @@ def _validate(c: TrainConfig, where: str) -> None:
             raise OptionError(f"{where}: stage '{s.name}': views '{s.views}' is not one of {', '.join(VIEWS)}")
         if min(s.steps, s.batch_size, s.grad_accum) < 1 or s.lr <= 0:
             raise OptionError(f"{where}: stage '{s.name}': steps, batch_size, grad_accum and lr must be positive")
+    if isinstance(c, LineTrainConfig):
+        if c.model and c.init:
+            raise OptionError(f"{where}: give either model (a new architecture) or init (a checkpoint), not both")
+        if c.repeat < 1:
+            raise OptionError(f"{where}: repeat must be at least 1")
+        if not 0 <= c.width_jitter < 1:
+            raise OptionError(f"{where}: width_jitter must be in [0, 1)")
+        return
+    _validate_small(c, where)
+
+
+def _validate_small(c: TrainConfig, where: str) -> None:
+    from genocr.models.small import SIZES
+
+    if c.size not in SIZES:
+        raise OptionError(f"{where}: size '{c.size}' is not one of {', '.join(SIZES)}")
+    if c.lm_weight < 0 or c.ctc_weight < 0 or c.lm_weight + c.ctc_weight == 0:
+        raise OptionError(f"{where}: lm_weight and ctc_weight must be non-negative, and one of them positive")
+    if c.view_stretch <= 0:
+        raise OptionError(f"{where}: view_stretch must be positive")
+    for name in ("ctc_upsample", "vocab_size", "max_width"):
+        if getattr(c, name) < 1:
+            raise OptionError(f"{where}: {name} must be at least 1")

@@ -120,7 +120,7 @@ def test_lr_warms_up_then_decays() -> None:
     ("eval_every = 4", "eval_every = 0", "eval_every must be at least 1"),
     ("eval_every = 4", 'eval_every = 4\neval_langs = ["fr"]', "langs must be drawn from en, zh"),
     ("eval_every = 4", "eval_every = 4\nlm_weight = 0.0", "one of them positive"),
-    ("eval_every = 4", 'eval_every = 4\ninit = "nowhere"', "not a genocr-small checkpoint"),
+    ("eval_every = 4", 'eval_every = 4\ninit = "nowhere"', "not a model folder"),
     ("eval_every = 4", "eval_every = 4\nview_stretch = 0.0", "view_stretch must be positive"),
 ])
 def test_config_values_are_checked(tmp_path: Path, old: str, new: str, fragment: str) -> None:

@@ -1,0 +1,90 @@
+"""genocr-small v2: the convolutional line reader, its folder format and its reading."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageOps
+
+from genocr import OCR
+from genocr.errors import ModelError, OptionError
+from genocr.models.line import LineConfig, LineNet, batch_tensor, line_array, load_line_net, save_line_model
+from tests_helpers import text_image
+
+TINY = {"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2, "upsample": 2}
+
+
+def tiny(alphabet: str = "abc ") -> LineNet:
+    torch.manual_seed(0)
+    return LineNet(LineConfig.from_dict({**TINY, "alphabet": alphabet})).eval()
+
+
+def test_steps_follow_each_view_width_not_the_padding() -> None:
+    net = tiny()
+    views, widths = batch_tensor([np.zeros((32, 40), np.float32), np.zeros((32, 160), np.float32)])
+    assert views.shape == (2, 1, 32, 160) and widths.tolist() == [40, 160]
+    log_probs, steps = net(views, widths)
+    assert log_probs.shape == (2, 160 // 8 * 2, 5)  # 2 steps per 8-px column; alphabet + blank
+    assert steps.tolist() == [10, 40]
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks() -> None:
+    net = tiny("ab")
+    blank, a, b = 2, 0, 1
+    path = [a, a, blank, a, b, b, blank, blank]
+    log_probs = torch.full((1, len(path), 3), -20.0)
+    log_probs[0, torch.arange(len(path)), torch.tensor(path)] = 0.0
+    ((text, confidence),) = net.decode(log_probs, torch.tensor([len(path)]))
+    assert text == "aab" and confidence == pytest.approx(1.0)
+    ((cut, _),) = net.decode(log_probs, torch.tensor([4]))  # steps past a view's width are ignored
+    assert cut == "aa"
+
+
+def test_views_are_normalised_to_dark_ink_on_light_paper() -> None:
+    dark_on_light = text_image("Hello", (200, 40))
+    light_on_dark = ImageOps.invert(dark_on_light)
+    a, b = line_array(dark_on_light, 32, 4096), line_array(light_on_dark, 32, 4096)
+    assert a.shape == (32, 160) and np.allclose(a, b, atol=0.02)
+    assert a.mean() < 0.2  # mostly paper (0), ink near 1
+
+
+def test_round_trip_and_bad_folders(tmp_path: Path) -> None:
+    net = tiny()
+    save_line_model(net, tmp_path / "m")
+    again = load_line_net(tmp_path / "m")
+    assert again.config.alphabet == "abc " and all(torch.equal(again.state_dict()[k], v) for k, v in net.state_dict().items())
+    (tmp_path / "m" / "config.json").write_text("[1, 2]")
+    with pytest.raises(ModelError, match="not a JSON object"):
+        load_line_net(tmp_path / "m")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**net.config.to_dict(), "dim": 32}))
+    with pytest.raises(ModelError, match="do not match config.json"):
+        load_line_net(tmp_path / "m")
+    save_line_model(net, tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"\x00" * 20)
+    with pytest.raises(ModelError, match="not a readable safetensors"):
+        load_line_net(tmp_path / "m")
+
+
+def test_extending_the_alphabet_keeps_every_reading() -> None:
+    net = tiny()
+    views = batch_tensor([np.random.default_rng(1).random((32, 96)).astype(np.float32)])
+    before = net.decode(*net(*views))
+    net.extend_alphabet("xyz a")  # "a" is known already
+    assert net.config.alphabet == "abc xyz" and net.blank == 7
+    after = net.decode(*net(*views))
+    assert [t for t, _ in after] == [t for t, _ in before]
+
+
+def test_reads_a_page_through_the_registry_and_refuses_formatting(tmp_path: Path) -> None:
+    save_line_model(tiny(), tmp_path / "m")
+    ocr = OCR.load(str(tmp_path / "m"))
+    result = ocr.read(text_image("abc abc", (400, 300)), tiles="auto")
+    assert result.output_format == "text" and result.notes and "tiles" in result.notes[0]
+    assert set(result.text) <= set("abc \n")
+    with pytest.raises(OptionError, match="--task format"):
+        ocr.read(text_image(), task="format")
+    with pytest.raises(OptionError, match="--task format"):
+        OCR.refuse_early(str(tmp_path / "m"), task="format")
+    with pytest.raises(OptionError, match="float32 only"):
+        OCR.load(str(tmp_path / "m"), dtype="bfloat16")
