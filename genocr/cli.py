@@ -70,20 +70,26 @@ def main() -> None:
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
 @click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16"]), default="auto", show_default=True,
               help="Weights' precision; auto: bfloat16 on a GPU, float32 on a CPU.")
+@click.option("--workers", default="auto", show_default=True, metavar="auto|N",
+              help="Reader processes for many inputs (auto: one per core for genocr's small models, else 1).")
+@click.option("--skip-existing", is_flag=True, help="With --out: skip inputs whose output file is already there (resume).")
 def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, tiles: str | None,
          pages: str | None, multi_page: bool, model_name: str | None, fmt: str | None, out_dir: Path | None,
-         stream: bool, dpi: int, max_new_tokens: int, device: str, dtype: str) -> None:
+         stream: bool, dpi: int, max_new_tokens: int, device: str, dtype: str, workers: str,
+         skip_existing: bool) -> None:
     """Read FILES (images, PDFs, folders, globs, or - for stdin) and print or save their text."""
-    from tqdm import tqdm
-
-    from genocr.export import render
     from genocr.io import atomic_write, expand_sources, parse_page_range
     from genocr.models import DEFAULT_MODEL
     from genocr.predict import OCR
+    from genocr.predict.batch import Job, read_all
+    from genocr.progress import Progress
 
     fmt = fmt or ("md" if task == "format" else "txt")
+    model = model_name or DEFAULT_MODEL
     # Options the model cannot serve fail now, in one line, before any weights load.
-    OCR.refuse_early(model_name or DEFAULT_MODEL, task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
+    OCR.refuse_early(model, task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
+    if skip_existing and out_dir is None:
+        fail("--skip-existing needs --out (it skips inputs whose output file exists)", 2)
     selected = parse_page_range(pages)
     sources, failures = [], 0
     for arg in files:  # a missing file is reported, the others are still read
@@ -94,35 +100,69 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
             click.echo(f"genocr: error: {exc}", err=True)
     if not sources:
         fail("nothing to read", 1)
-    ocr = OCR.load(model_name or DEFAULT_MODEL, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
-    ocr.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)  # once, not per file
-    total = sum(_count(s, selected) for s in sources)
-    on_text = (lambda t: click.echo(t, nl=False, err=True)) if stream else None
     names: set[str] = set()
     # Multi-page mode reads every input together, as one document (GOT reads a folder of pages).
-    groups: list[Any] = [sources] if multi_page else sources
-    with tqdm(total=total or None, unit="page", desc="reading", disable=None, file=sys.stderr) as bar:
-        for group in groups:
-            source = group[0] if multi_page else group
-            bar.set_postfix_str(os.path.basename(source), refresh=False)
-            try:
-                result = ocr.read(group, task=task, box=box, color=color, tiles=tiles, pages=selected,
-                                  multi_page=multi_page, dpi=dpi, on_text=on_text,
-                                  on_page=lambda page: bar.update(len(page.pages)))
-            except GenocrError as exc:
+    jobs = [Job(tuple(sources), _output_name(sources[0], fmt, names))] if multi_page else \
+        [Job(s, _output_name(s, fmt, names)) for s in sources]
+    if skip_existing:
+        kept = [j for j in jobs if not (out_dir / j.out).exists()]
+        if len(kept) < len(jobs):
+            click.echo(f"genocr: skipping {len(jobs) - len(kept)} input(s) already written to {out_dir}", err=True)
+        jobs = kept
+    if not jobs:
+        if failures:
+            fail(f"{failures} input(s) could not be read", 1)
+        return
+    n_workers = _workers(workers, model, len(jobs), stream or "-" in sources)
+    total = sum(_count(s, selected) for j in jobs for s in ([j.source] if isinstance(j.source, str) else j.source))
+    bar = Progress(total or None, "page", "reading")
+    read_options: dict[str, Any] = dict(task=task, box=box, color=color, tiles=tiles, pages=selected,
+                                        multi_page=multi_page, dpi=dpi)
+    if n_workers == 1:  # in this process: pages tick as they are read, and tokens can stream
+        read_options["on_page"] = lambda page: bar.update(len(page.pages))
+        if stream:
+            read_options["on_text"] = lambda t: click.echo(t, nl=False, err=True)
+    load = dict(name_or_path=model, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
+    with bar:
+        for done in read_all(jobs, load, read_options, fmt, n_workers):
+            if n_workers > 1:
+                bar.update(done.pages)
+            source = done.job.source if isinstance(done.job.source, str) else done.job.source[0]
+            if done.error is not None:
                 failures += 1
-                tqdm.write(f"genocr: error: {exc}", file=sys.stderr)
+                bar.write(f"genocr: error: {done.error}")
                 continue
-            text = render(result, fmt)
             if out_dir is None:
-                click.echo(text)
+                click.echo(done.text)
             else:
-                atomic_write(out_dir / _output_name(source, fmt, names), text)
-            if result.looped:
-                tqdm.write(f"genocr: warning: {source}: output fell into a repetition loop and was cut",
-                           file=sys.stderr)
+                try:
+                    atomic_write(out_dir / str(done.job.out), done.text)
+                except OSError as exc:  # one unwritable output must not stop the others
+                    failures += 1
+                    bar.write(f"genocr: error: {source}: cannot write {out_dir / str(done.job.out)} ({exc.strerror or exc})")
+            if done.looped:
+                bar.write(f"genocr: warning: {source}: output fell into a repetition loop and was cut")
     if failures:
         fail(f"{failures} input(s) could not be read", 1)
+
+
+def _workers(spec: str, model: str, jobs: int, single: bool) -> int:
+    """``--workers``: a number, or auto (one per core, for many inputs and a small model)."""
+    from genocr.models.registry import SMALL_FAMILIES, family_of
+
+    if spec != "auto":
+        try:
+            n = int(spec)
+        except ValueError:
+            fail(f"--workers must be 'auto' or a number, not '{spec}'", 2)
+        if not 1 <= n <= 64:
+            fail(f"--workers must be between 1 and 64, not {n}", 2)
+        if single and n > 1:
+            fail("--stream and stdin (-) are read by one reader: use them with --workers 1", 2)
+        return min(n, max(1, jobs))
+    if single or jobs <= 1 or family_of(model) not in SMALL_FAMILIES:
+        return 1
+    return min(os.cpu_count() or 1, jobs)
 
 
 @main.command()

@@ -19,7 +19,8 @@ EPILOG = """
 \b
 Suites: text, formula, table, scene, chart, molecule (accuracy and speed per system),
         data (data-engine samples/s per kind on one core),
-        pixel (text removal, segmentation, tamper: pixel model beside classical baselines).
+        pixel (text removal, segmentation, tamper: pixel model beside classical baselines),
+        batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set).
 \b
 Examples:
   genocr bench text --peers tesseract,rapidocr --limit 5
@@ -56,8 +57,8 @@ def _suite_command(suite: str) -> click.Command:
                   help="Items per held-out synthetic split (0: none).")
     @click.option("--device", default="cpu", show_default=True, help="Device for genocr models: cpu, cuda or cuda:N.")
     @click.option("--max-new-tokens", type=click.IntRange(1), help="Cap genocr's output length.")
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/results"),
-                  show_default=True, help="Folder for <suite>.md and <suite>.png.")
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT,
+                  show_default=True, help="Folder for <suite>.md and <suite>.png (bench/results updates the committed ones).")
     @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_CACHE,
                   show_default=True, help="Where synthetic splits are generated once and kept.")
     @click.option("--pause", multiple=True, type=int, metavar="PID",
@@ -79,8 +80,8 @@ def _suite_command(suite: str) -> click.Command:
 @click.option("--synthetic", "n_synthetic", type=click.IntRange(0), default=20, show_default=True,
               help="Held-out synthetic pixel samples (each scored on removal, segmentation and tamper).")
 @click.option("--device", default="cpu", show_default=True, help="Device for the model: cpu, cuda or cuda:N.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("bench/results"),
-              show_default=True, help="Folder for pixel.md and pixel.png.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT,
+              show_default=True, help="Folder for pixel.md and pixel.png (bench/results updates the committed ones).")
 def pixel_command(models: tuple[str, ...], data: Path, **options: Any) -> None:
     """Text removal, segmentation and tamper detection: pixel models beside classical baselines."""
     from genocr.bench import pixel
@@ -90,15 +91,53 @@ def pixel_command(models: tuple[str, ...], data: Path, **options: Any) -> None:
     click.echo(f"wrote {options['out'] / 'pixel'}.md and .png", err=True)
 
 
+@click.command("batch")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="A folder of images or PDFs to read.")
+@click.option("--model", default="genocr-small", show_default=True, metavar="NAME|PATH")
+@click.option("--workers", default="1,2", show_default=True, help="Local pool sizes to measure, comma-separated.")
+@click.option("--dask/--no-dask", default=True, show_default=True, help="Also measure genocr.scale on a 2-worker local Dask cluster.")
+@click.option("--limit", type=click.IntRange(1), help="At most N files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
+@click.option("--pause", multiple=True, type=int, metavar="PID", help="Stop this process and its children meanwhile.")
+def batch_command(data: Path, model: str, workers: str, dask: bool, limit: int | None, out: Path,
+                  pause: tuple[int, ...]) -> None:
+    """Pages per minute over a folder: the local pool at each size, a resumed run, and Dask."""
+    from genocr.bench import batch
+
+    try:
+        sizes = [int(w) for w in workers.split(",") if w.strip()]
+    except ValueError:
+        raise OptionError(f"--workers must be numbers like 1,2, not '{workers}'") from None
+    with runner.paused(pause):
+        click.echo(batch.run(data, model, sizes, dask, limit, out))
+    click.echo(f"wrote {out / 'batch.md'}", err=True)
+
+
+@click.command("typeset")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.HOME / "devsets" / "typeset-en",
+              show_default=True, help="Folder for the pages, their ground truth and manifest.tsv.")
+@click.option("-n", "--n", "count", type=click.IntRange(2), default=24, show_default=True, help="Pages (half groff, half LaTeX).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def typeset_command(out: Path, count: int, seed: int) -> None:
+    """Typeset the second English dev set from the installed manual pages (see genocr/bench/typeset.py)."""
+    from genocr.bench.typeset import make_devset
+
+    click.echo(make_devset(out, count, seed))
+
+
+EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command}
+
+
 class _SuiteGroup(OneLineErrors):
     """One subcommand per suite; an unknown suite is an option error, like any other."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*SUITE_NAMES, "pixel"]
+        return [*SUITE_NAMES, *EXTRA]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command:
-        if name == "pixel":
-            return pixel_command
+        if name in EXTRA:
+            return EXTRA[name]
         if name not in SUITE_NAMES:
             raise OptionError(f"unknown suite '{name}' (choose from {', '.join(self.list_commands(ctx))})")
         return _suite_command(name)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import io
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ from genocr.io import atomic_write
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "real"
-DEFAULT_CACHE = REPO_ROOT / "bench" / ".cache"
+# Outputs go to the user's cache unless a command is told otherwise (--out, --cache): running
+# a benchmark never rewrites the committed results or fills the repository.
+HOME = Path(os.environ.get("GENOCR_HOME", Path.home() / ".cache" / "genocr"))
+DEFAULT_CACHE = HOME / "bench-cache"
+DEFAULT_OUT = HOME / "bench"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 MANIFEST_COLUMNS = ("category", "item_id", "image_path", "gt_path")
 # Training draws seeds below this; every held-out split uses it (the kind's CRC keeps them apart).
@@ -98,7 +103,7 @@ def load_pairs(root: Path, category: str) -> list[Item]:
 def check_data_dir(root: Path) -> None:
     """Fail early, with one line, on a folder that holds no benchmark items."""
     if not root.is_dir():
-        raise OptionError(f"data folder not found: {root}")
+        raise OptionError(f"data folder not found: {root} (give --data DIR or set GENOCR_BENCH_DATA)")
     if not (root / "manifest.tsv").is_file() and not load_pairs(root, "custom"):
         raise OptionError(f"{root}: no manifest.tsv and no NAME.png + NAME.txt pairs")
 

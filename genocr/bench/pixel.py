@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from genocr.bench.datasets import HELD_OUT_SEED, check_data_dir
+from genocr.bench.datasets import DEFAULT_DATA, HELD_OUT_SEED, check_data_dir
 from genocr.bench.metrics.pixel import mask_counts, mask_scores, removal_scores
 from genocr.bench.report import fmt, table
 from genocr.errors import InputError, OptionError
@@ -143,6 +143,9 @@ def score(task: str, pairs: list[tuple[Image.Image, Image.Image]]) -> dict[str, 
 def run(models: list[str], data: Path | None, limit: int | None, n_synthetic: int, device: str) -> PixelReport:
     """Every system on every dataset whose task it can do."""
     notes, runners = [], systems(models, device)
+    if data == DEFAULT_DATA and not data.is_dir():  # a fresh clone without the team's dev set
+        notes.append(f"no real dev set at {data}: synthetic samples only (--data DIR or GENOCR_BENCH_DATA)")
+        data = None
     items = (real_items(data, limit, notes) if data else []) + synthetic_items(n_synthetic)
     if not items:
         raise OptionError("nothing to measure: give --data with pixel categories or --synthetic N")

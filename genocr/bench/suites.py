@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from genocr.bench.datasets import Item, check_data_dir, load_manifest, load_pairs, synthetic
+from genocr.bench.datasets import DEFAULT_DATA, Item, check_data_dir, load_manifest, load_pairs, synthetic
 from genocr.errors import OptionError
 
 
@@ -91,14 +91,18 @@ def build(
 ) -> tuple[list[Dataset], list[str]]:
     """The suite's datasets (each cut to ``limit`` items) and notes on what was left out."""
     suite = get_suite(suite_name)
-    check_data_dir(data)
     notes: list[str] = []
-    if (data / "manifest.tsv").is_file():
+    if data == DEFAULT_DATA and not data.is_dir():  # a fresh clone without the team's dev set
+        notes.append(f"no real dev set at {data}: synthetic splits only (point --data or GENOCR_BENCH_DATA "
+                     "at a folder laid out like it, or at NAME.png + NAME.txt pairs; bench/README.md)")
+        datasets: list[Dataset] = []
+    elif (data / "manifest.tsv").is_file():
         items = load_manifest(data, set(suite.categories))
         by_category = {c: [i for i in items if i.category == c] for c in suite.categories}
         datasets = [Dataset(c, PROFILES[c], found[:limit]) for c, found in by_category.items() if found]
         notes += [f"{c}: no items in {data}" for c, found in by_category.items() if not found]
     else:
+        check_data_dir(data)
         datasets = [Dataset(data.name, suite.custom, load_pairs(data, "custom")[:limit])]
     n = min(n_synthetic, limit) if limit is not None else n_synthetic
     for kind in suite.kinds if n > 0 else ():

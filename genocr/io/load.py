@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -176,14 +176,24 @@ def _pdf_failure(payload: bytes | str, error: pdfium.PdfiumError) -> str:
     return _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")
 
 
-def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int) -> list[Page]:
+def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int) -> Iterator[Page]:
+    """The selected pages, each rendered when it is asked for (the selection is checked now)."""
     pdf = _open_pdf(payload, name)
     try:
         count = len(pdf)
         numbers = _select(pages, count, name, f"the PDF has {_plural(count, 'page')}")
-        return [Page(_render(pdf, number, name, dpi), name, number) for number in numbers]
-    finally:
+    except BaseException:
         pdf.close()
+        raise
+
+    def render() -> Iterator[Page]:
+        try:
+            for number in numbers:
+                yield Page(_render(pdf, number, name, dpi), name, number)
+        finally:
+            pdf.close()
+
+    return render()
 
 
 def _render(pdf: pdfium.PdfDocument, number: int, name: str, dpi: int) -> Image.Image:
@@ -251,21 +261,28 @@ def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | Non
     return [Page(_frame(image, number, name), name, number) for number in numbers]
 
 
-def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> list[Page]:
-    """Load the selected 1-based pages (PDF pages or image frames) of one source as RGB pages."""
+def iter_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> Iterator[Page]:
+    """The selected 1-based pages (PDF pages or image frames) of one source as RGB pages, a
+    PDF's rendered one at a time as they are taken, so a long PDF never sits in memory whole.
+    A bad source or selection fails here, before the first page."""
     if dpi < 1:
         raise OptionError(f"dpi must be a positive number, not {dpi}")
     name, payload = _resolve(source)
     if isinstance(payload, Image.Image):
         start = payload.tell()
         try:
-            return _image_pages(payload, name, pages)
+            return iter(_image_pages(payload, name, pages))
         finally:
             payload.seek(start)  # leave the caller's image on the frame it was on
     if _is_pdf(payload):
         return _pdf_pages(payload, name, pages, dpi)
     with _open_image(payload, name) as image:
-        return _image_pages(image, name, pages)
+        return iter(_image_pages(image, name, pages))
+
+
+def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> list[Page]:
+    """Load the selected 1-based pages (PDF pages or image frames) of one source as RGB pages."""
+    return list(iter_pages(source, pages, dpi))
 
 
 def count_pages(source: Source) -> int:

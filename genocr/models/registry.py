@@ -118,10 +118,27 @@ def _config_path(name_or_path: str) -> tuple[str, str, Path | None]:
     return name_or_path, name_or_path, Path(cached) if cached else None
 
 
+def _hub_reachable(timeout: float = 2.0) -> bool:
+    """One quick connection to the hub (``HF_ENDPOINT`` or huggingface.co): without it, the
+    hub client retries for half a minute before it gives up."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        socket.create_connection((url.hostname or "huggingface.co", url.port or 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def _family_key(source: str, config: Path | None) -> str:
     if config is None:
         if os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
             raise ModelError(f"model '{source}' is not on this machine and HF_HUB_OFFLINE is set")
+        if not _hub_reachable():
+            raise ModelError(f"model '{source}' is not on this machine and the hub cannot be reached "
+                             "(offline?): fetch it once online, or give a local folder with --model")
         from huggingface_hub import hf_hub_download
 
         try:
@@ -138,13 +155,21 @@ def _family_key(source: str, config: Path | None) -> str:
     return key
 
 
-def features_of(name_or_path: str) -> frozenset[str] | None:
-    """What a model serves, read from its config without loading it; ``None`` when that is not
+def family_of(name_or_path: str) -> str | None:
+    """A model's family key, read from its config without loading it; ``None`` when that is not
     known here (a hub id not yet downloaded). Errors as :func:`load_model` gives them."""
     name, source, config = _config_path(name_or_path)
-    if config is None:
-        return None
-    return FAMILY_FEATURES.get(_family_key(source, config))
+    return None if config is None else _family_key(source, config)
+
+
+def features_of(name_or_path: str) -> frozenset[str] | None:
+    """What a model serves (see :func:`family_of`)."""
+    family = family_of(name_or_path)
+    return None if family is None else FAMILY_FEATURES.get(family)
+
+
+#: Families small enough to run one copy per core when many documents are read.
+SMALL_FAMILIES = frozenset({"genocr_line", "genocr_small"})
 
 
 def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto") -> "OCRModel":

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from PIL import Image
 
 from genocr.errors import InputError, OptionError
-from genocr.io import Page, load_pages
+from genocr.io import Page, iter_pages, load_pages
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
@@ -88,9 +88,11 @@ class OCR:
         max_tiles = parse_tiles(tiles)
         start = time.perf_counter()
         loaded = self._load(source, pages, dpi)
-        groups = [loaded] if multi_page else [[p] for p in loaded]
-        results = []
+        # Pages one at a time (a PDF's rendered as it goes); multi-page mode needs them together.
+        groups = iter([list(loaded)]) if multi_page else ([p] for p in loaded)
+        results, name = [], ""
         for group in groups:
+            name = name or group[0].source
             results.append(self._read_group(group, base, max_tiles, on_text))
             if on_page is not None:
                 on_page(results[-1])
@@ -98,7 +100,7 @@ class OCR:
         if max_tiles is not None and self.model.reads_lines:
             notes.append("tiles: not cut; the line reader reads every line at its own resolution")
         return ReadResult(
-            source=loaded[0].source,
+            source=name,
             model=self.model.name,
             task=task,
             output_format="markdown" if task == "format" else "text",
@@ -146,12 +148,12 @@ class OCR:
             yield self.read(source, **options)  # type: ignore[arg-type]
 
     @staticmethod
-    def _load(source: Source | Sequence[Source], pages: str | Sequence[int] | None, dpi: int) -> list[Page]:
+    def _load(source: Source | Sequence[Source], pages: str | Sequence[int] | None, dpi: int) -> Iterator[Page]:
         if not isinstance(source, (list, tuple)):
-            return load_pages(source, pages=pages, dpi=dpi)
+            return iter_pages(source, pages=pages, dpi=dpi)
         loaded = [p for s in source for p in load_pages(s, pages=pages, dpi=dpi)]
         names = ", ".join(dict.fromkeys(p.source for p in loaded))
-        return [Page(p.image, names, i) for i, p in enumerate(loaded, 1)]
+        return iter([Page(p.image, names, i) for i, p in enumerate(loaded, 1)])
 
     def _read_group(
         self,

@@ -8,7 +8,7 @@ import torch
 from PIL import Image, ImageOps
 
 from genocr import OCR
-from genocr.errors import ModelError, OptionError
+from genocr.errors import InputError, ModelError, OptionError
 from genocr.models.line import LineConfig, LineNet, batch_tensor, line_array, load_line_net, save_line_model
 from tests_helpers import text_image
 
@@ -88,3 +88,16 @@ def test_reads_a_page_through_the_registry_and_refuses_formatting(tmp_path: Path
         OCR.refuse_early(str(tmp_path / "m"), task="format")
     with pytest.raises(OptionError, match="float32 only"):
         OCR.load(str(tmp_path / "m"), dtype="bfloat16")
+
+
+def test_a_colour_frame_is_read_as_the_region_inside_it(tmp_path: Path) -> None:
+    from genocr.tasks import draw_frame
+
+    save_line_model(tiny(), tmp_path / "m")
+    ocr = OCR.load(str(tmp_path / "m"))
+    page = text_image("abc abc", (400, 300))
+    framed = draw_frame(page, (5, 80, 300, 140), "green")
+    inside = framed.crop((8, 83, 297, 137))  # the frame is 2 px wide, inset by one more
+    assert ocr.read(framed, color="green").text == ocr.read(inside).text
+    with pytest.raises(InputError, match="no red frame"):
+        ocr.read(framed, color="red")

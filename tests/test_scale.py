@@ -1,0 +1,33 @@
+"""genocr.scale on a real local Dask cluster (two worker processes on loopback)."""
+from pathlib import Path
+
+import pytest
+
+from genocr import OCR
+from genocr.export import render
+from genocr.models.line import LineConfig, LineNet, save_line_model
+from tests_helpers import text_image
+
+pytest.importorskip("distributed")
+
+
+def test_reads_on_two_workers_like_the_local_reader_and_resumes(tmp_path: Path) -> None:
+    from genocr.scale import read_files
+
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2,
+                                                  "alphabet": "abc "})), tmp_path / "m")
+    paths = []
+    for i in range(3):
+        path = tmp_path / "in" / f"p{i}.png"
+        path.parent.mkdir(exist_ok=True)
+        text_image("abc " * (i + 1), (400, 300)).save(path)
+        paths.append(path)
+    (tmp_path / "in" / "bad.png").write_bytes(b"not an image")
+    report = read_files([*paths, tmp_path / "in" / "bad.png"], tmp_path / "out", model=str(tmp_path / "m"), workers=2)
+    assert sorted(Path(p).name for p in report.written) == ["p0.png", "p1.png", "p2.png"]
+    assert list(report.failed) == [str(tmp_path / "in" / "bad.png")] and report.pages == 3
+    local = OCR.load(str(tmp_path / "m"))
+    for path in paths:
+        assert (tmp_path / "out" / f"{path.stem}.txt").read_text() == render(local.read(path), "txt")
+    again = read_files(paths, tmp_path / "out", model=str(tmp_path / "m"), workers=2, skip_existing=True)
+    assert len(again.skipped) == 3 and not again.written
