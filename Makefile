@@ -12,7 +12,7 @@ setup: apt
 	# torch first, pinned: on these machines pip takes the local CPU build of 2.13.0; a bare
 	# `torch` would pull a multi-GB CUDA build. Elsewhere add --index-url .../whl/cpu by hand.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e '.[data,bench,dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[data,bench,scale,dev]'
 	$(BIN)/python -m genocr.export.vendor
 
 # Debian packages (fonts, renderers): installed only when missing and when we are root.

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from genocr.models.line import LineConfig, LineNet, save_line_model
+from genocr.models.line import LineConfig
+from genocr.models.line_net import LineNet, save_line_model
 from genocr.progress import Progress
 from test_cli import genocr, one_line_error
 from tests_helpers import text_image

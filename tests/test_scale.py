@@ -5,7 +5,8 @@ import pytest
 
 from genocr import OCR
 from genocr.export import render
-from genocr.models.line import LineConfig, LineNet, save_line_model
+from genocr.models.line import LineConfig
+from genocr.models.line_net import LineNet, save_line_model
 from tests_helpers import text_image
 
 pytest.importorskip("distributed")

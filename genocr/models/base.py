@@ -7,13 +7,15 @@ checkpoints and genocr's own models run through the same engine.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
 from PIL import Image
 
 from genocr.errors import OptionError
 from genocr.tasks import Query, refuse_unsupported
+
+if TYPE_CHECKING:  # torch is imported where a family needs it: the ONNX line reader does not
+    import torch
 
 
 class OCRModel(ABC):
@@ -35,8 +37,10 @@ class OCRModel(ABC):
         self.image_processor = image_processor
 
     @classmethod
-    def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto") -> "OCRModel":
-        """Load weights, tokenizer and image processor from a folder (or, online, a hub id).
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto",
+                        threads: int | None = None) -> "OCRModel":
+        """Load weights, tokenizer and image processor from a folder (or, online, a hub id);
+        ``threads`` caps the CPU threads it computes with (None: all cores).
 
         The image processor is the PIL one: it needs no torchvision and resizes as GOT did.
         """
@@ -46,6 +50,10 @@ class OCRModel(ABC):
         logging.disable_progress_bar()  # transformers' own bars and notices are noise to a reader
         logging.set_verbosity_error()
         check_device(device)
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
         model = cls.model_class.from_pretrained(path, dtype=torch_dtype(device, dtype))
         return cls(name, model.to(device).eval(), AutoTokenizer.from_pretrained(path),
                    AutoImageProcessor.from_pretrained(path, backend="pil"))
@@ -57,7 +65,7 @@ class OCRModel(ABC):
         return self
 
     @abstractmethod
-    def prepare(self, views: list[Image.Image], query: Query) -> dict[str, torch.Tensor]:
+    def prepare(self, views: list[Image.Image], query: Query) -> dict[str, "torch.Tensor"]:
         """Model inputs (prompt ids, pixels) for ``views`` read with ``query``."""
 
     @property
@@ -71,20 +79,22 @@ class OCRModel(ABC):
         return [self.tokenizer.convert_tokens_to_ids("<|im_end|>")]
 
     @property
-    def device(self) -> torch.device:
+    def device(self) -> "torch.device":
         return self.model.device
 
     def check(self, query: Query) -> None:
         """Refuse a query the family was not trained for, naming the option."""
         refuse_unsupported(query, self.features, self.name)
 
-    def tokenize(self, prompt: str) -> dict[str, torch.Tensor]:
+    def tokenize(self, prompt: str) -> dict[str, "torch.Tensor"]:
         enc = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
 
 def check_device(device: str) -> None:
     """Refuse a device this machine's torch cannot use, before any weights are read."""
+    import torch
+
     try:
         kind = torch.device(device).type
     except RuntimeError:
@@ -95,17 +105,19 @@ def check_device(device: str) -> None:
         raise OptionError(f"device '{device}' is not supported (use cpu, cuda or cuda:N)")
 
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+DTYPES = ("float32", "bfloat16")
 
 
-def torch_dtype(device: str, dtype: str = "auto") -> torch.dtype:
+def torch_dtype(device: str, dtype: str = "auto") -> "torch.dtype":
     """The weights' dtype: ``dtype`` when named; for "auto", bf16 on a GPU and fp32 on a CPU.
 
     bf16 on a CPU is a choice, not the default: with bf16 instructions (AVX512-BF16) it reads
     faster but peaks at almost twice the memory (measured in the README, under Precision), and
     other CPUs emulate bf16 matmuls slowly."""
+    import torch
+
     if dtype != "auto":
         if dtype not in DTYPES:
             raise OptionError(f"unknown dtype '{dtype}' (use auto, {' or '.join(DTYPES)})")
-        return DTYPES[dtype]
+        return getattr(torch, dtype)
     return torch.bfloat16 if device.startswith("cuda") else torch.float32

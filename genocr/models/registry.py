@@ -172,7 +172,8 @@ def features_of(name_or_path: str) -> frozenset[str] | None:
 SMALL_FAMILIES = frozenset({"genocr_line", "genocr_small"})
 
 
-def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto") -> "OCRModel":
+def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto",
+               threads: int | None = None) -> "OCRModel":
     """Load a registered model, a checkpoint folder or (online) a hub id, in ``dtype`` ("auto":
     see :func:`genocr.models.base.torch_dtype`), ready for reading (``OCRModel.for_inference``)."""
     name, source, config = _config_path(name_or_path)
@@ -185,7 +186,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: st
     importlib.import_module(FAMILY_MODULES[key])
     family = FAMILIES[key]
     try:
-        return family.from_pretrained(source, name=name, device=device, dtype=dtype).for_inference()
+        return family.from_pretrained(source, name=name, device=device, dtype=dtype, threads=threads).for_inference()
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{name}': {first}") from None

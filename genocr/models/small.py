@@ -97,8 +97,9 @@ class GenocrSmall(Qwen2VL):
     ctc: VisionCTC | None = None  # the encoder's CTC head, when the checkpoint has one
 
     @classmethod
-    def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto") -> "GenocrSmall":
-        model = super().from_pretrained(path, name, device, dtype)
+    def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto",
+                        threads: int | None = None) -> "GenocrSmall":
+        model = super().from_pretrained(path, name, device, dtype, threads)
         if (Path(path) / CTC_FILE).is_file():
             model.ctc = VisionCTC(model.model)
             model.ctc.load(Path(path), model.tokenizer)

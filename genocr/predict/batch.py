@@ -43,17 +43,15 @@ _LOAD_ERROR: list[str] = []  # why the worker's model did not load
 
 
 def _start(load: dict[str, Any], read: dict[str, Any], fmt: str, threads: int) -> None:
-    """Worker initialiser: torch threads, then the model, once per process. A model that does
+    """Worker initialiser: the model, computing on ``threads`` threads (0: all cores), once per
+    process. A model that does
     not load is remembered, not raised: a pool restarts workers that fail to start, forever."""
     global _OCR
-    import torch
-
     from genocr.predict.reader import OCR
 
-    torch.set_num_threads(threads)
     _READ.update(read, fmt=fmt)
     try:
-        _OCR = OCR.load(**load)
+        _OCR = OCR.load(**load, threads=threads)
     except GenocrError as exc:
         _LOAD_ERROR.append(str(exc))
 
@@ -83,7 +81,7 @@ def read_all(jobs: Sequence[Job], load: dict[str, Any], read: dict[str, Any], fm
     :meth:`OCR.read`'s. ``on_start`` runs once the model is loaded."""
     cores = os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:
-        _start(load, read, fmt, max(1, cores))
+        _start(load, read, fmt, 0)
         if _LOAD_ERROR:
             raise ModelError(_LOAD_ERROR.pop())
         if on_start is not None:

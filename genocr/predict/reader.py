@@ -56,10 +56,11 @@ class OCR:
 
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: str = "auto",
-             **decode: int | bool | None) -> "OCR":
+             threads: int | None = None, **decode: int | bool | None) -> "OCR":
         """Load a registered model name, a checkpoint folder, or (online) a hub id; ``dtype`` is
-        "auto" (bf16 on a GPU, fp32 on a CPU), "float32" or "bfloat16"."""
-        return cls(load_model(name_or_path, device=device, dtype=dtype), DecodeConfig(**decode))
+        "auto" (bf16 on a GPU, fp32 on a CPU), "float32" or "bfloat16"; ``threads`` caps the
+        CPU threads the model computes with (None: all cores)."""
+        return cls(load_model(name_or_path, device=device, dtype=dtype, threads=threads), DecodeConfig(**decode))
 
     def read(
         self,

@@ -1,5 +1,7 @@
-"""``genocr train``: run (or resume) a training config."""
+"""``genocr train``: run (or resume) a training config, or export its checkpoint as a model."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -7,16 +9,24 @@ import click
 @click.command("train")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="A TOML run description (see configs/).")
-def train_cli(config_path: str) -> None:
-    """Train a genocr model from the data engine, resuming from the run's last checkpoint."""
+@click.option("--export", "export_to", type=click.Path(file_okay=False, path_type=Path),
+              help="Instead of training, write the run's last checkpoint here as a model folder "
+                   "(weights and, for the line reader, its ONNX graph; no optimiser state).")
+def train_cli(config_path: str, export_to: Path | None) -> None:
+    """Train a genocr model from the data engine, resuming from its last checkpoint."""
     from genocr.train.config import LineTrainConfig, load_config
 
     config = load_config(config_path)
     if isinstance(config, LineTrainConfig):
-        from genocr.train.line import LineTrainer
+        from genocr.train.line import LineTrainer, export_run
 
-        LineTrainer(config).train()
-    else:
-        from genocr.train.loop import Trainer
+        if export_to is not None:
+            click.echo(export_run(config, export_to))
+        else:
+            LineTrainer(config).train()
+        return
+    if export_to is not None:
+        raise click.UsageError("--export is for line-reader runs (family = \"genocr_line\")")
+    from genocr.train.loop import Trainer
 
-        Trainer(config).train()
+    Trainer(config).train()

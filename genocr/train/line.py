@@ -20,7 +20,8 @@ from PIL import Image
 
 from genocr.bench.metrics import cer
 from genocr.io import atomic_write
-from genocr.models.line import LineConfig, LineNet, batch_tensor, line_array, load_line_net, save_line_model
+from genocr.models.line import LineConfig, ctc_greedy, line_array
+from genocr.models.line_net import LineNet, batch_tensor, load_line_net, save_line_model
 from genocr.train.config import LineTrainConfig, Stage
 from genocr.train.data import Pair, PairStream, held_out_pairs
 from genocr.train.loop import lr_at, pick_device, recover_checkpoint, resume_state, save_checkpoint
@@ -86,7 +87,7 @@ def read_pairs(net: LineNet, pairs: list[Pair], device: str, batch_size: int = 3
         for i in range(0, len(pairs), batch_size):
             views, widths = batch_tensor([line_array(p[0], c.height, c.max_width) for p in pairs[i : i + batch_size]])
             log_probs, steps = net(views.to(device), widths.to(device))
-            texts += [t.strip() for t, _ in net.decode(log_probs, steps)]
+            texts += [t.strip() for t, _ in ctc_greedy(log_probs.float().cpu().numpy(), steps.cpu().numpy(), c.alphabet)]
     return texts
 
 
@@ -216,3 +217,17 @@ class LineTrainer:
             torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
 
         save_checkpoint(self.run, write)
+
+
+def export_run(config: LineTrainConfig, folder: Path) -> Path:
+    """The run's last checkpoint as a model folder a reader loads: config, weights, ONNX graph."""
+    from genocr.errors import ModelError
+    from genocr.models.line_net import export_onnx
+
+    last = recover_checkpoint(Path(config.run_dir).expanduser())
+    if not (last / "config.json").is_file():
+        raise ModelError(f"{last}: no checkpoint to export (train first)")
+    net = load_line_net(last)
+    save_line_model(net, folder)
+    export_onnx(net, folder)
+    return folder

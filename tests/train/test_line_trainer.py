@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from genocr.models.line import load_line_net
+from genocr.models.line_net import load_line_net
 from genocr.train.config import LineTrainConfig, load_config
 from genocr.train.line import LineTrainer
 
