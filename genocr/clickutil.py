@@ -1,12 +1,15 @@
 """Click plumbing shared by every genocr command group: user errors end in one line."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, NoReturn
 
 import click
 
 from genocr.errors import GenocrError
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: an exception genocr did not expect
 
 
 class OneLineErrors(click.Group):
@@ -25,6 +28,12 @@ class OneLineErrors(click.Group):
             fail(str(exc), exc.exit_code)
         except OSError as exc:  # an unwritable --out, a full disk: the user's to fix, not a bug
             fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+        except Exception as exc:  # a bug of ours: still one line, unless asked for the traceback
+            if os.environ.get("GENOCR_DEBUG", "") not in ("", "0"):
+                raise
+            detail = " ".join(str(exc).split())[:300]
+            fail(f"internal error: {type(exc).__name__}: {detail} (GENOCR_DEBUG=1 shows the traceback; "
+                 "please report it)", INTERNAL_ERROR)
 
 
 class LazyGroup(OneLineErrors):

@@ -109,19 +109,22 @@ def _resolve(source: Source) -> tuple[str, bytes | str | Image.Image]:
         if not data:
             raise InputError(f"{IN_MEMORY}: the input is empty")
         return IN_MEMORY, data
-    name = os.fspath(source)
+    path = os.fspath(source)
+    # A name that is not valid UTF-8 (an old Latin-1 file name) is shown with U+FFFD in its
+    # place: results and errors stay printable and encodable; the file is opened by its bytes.
+    name = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if name == "-":
         data = _read_stream(sys.stdin.buffer)
         if not data:
             raise InputError("-: standard input is empty")
         return name, data
-    if not os.path.exists(name):
+    if not os.path.exists(path):
         raise InputError(f"{name}: no such file")
-    if os.path.isdir(name):
+    if os.path.isdir(path):
         raise InputError(f"{name}: is a folder, not a file")
-    if os.path.getsize(name) == 0:
+    if os.path.getsize(path) == 0:
         raise InputError(f"{name}: the file is empty")
-    return name, name
+    return name, path
 
 
 def _is_pdf(payload: bytes | str) -> bool:

@@ -146,5 +146,5 @@ def export_onnx(net: LineNet, folder: Path) -> Path:
     path = folder / ONNX_FILE
     torch.onnx.export(net, (views, widths), str(path), input_names=["views", "widths"],
                       output_names=["log_probs", "steps"], dynamic_shapes=({0: batch, 3: STRIDE * columns}, {0: batch}),
-                      opset_version=18, dynamo=True, verbose=False)
+                      opset_version=18, dynamo=True, external_data=False, verbose=False)
     return path

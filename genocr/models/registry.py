@@ -185,9 +185,11 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: st
         raise ModelError(f"model '{name}' has model_type '{key}', which genocr cannot run (known: {known})")
     importlib.import_module(FAMILY_MODULES[key])
     family = FAMILIES[key]
+    from safetensors import SafetensorError
+
     try:
         return family.from_pretrained(source, name=name, device=device, dtype=dtype, threads=threads).for_inference()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, SafetensorError) as exc:  # a damaged folder
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{name}': {first}") from None
 

@@ -187,10 +187,14 @@ def save_pretrained(net: PixelNet, folder: str | Path) -> None:
 def from_pretrained(folder: str | Path, config: PixelConfig | None = None) -> PixelNet:
     """Load a checkpoint; ``config`` builds that architecture instead, which may only add the
     ``detail`` branch to the checkpoint's (fine-tuning a grown network: the branch starts fresh)."""
+    from safetensors import SafetensorError
+
     folder = Path(folder)
     try:
         data = json.loads((folder / "config.json").read_text())
-        if (tasks := data.pop("tasks")) != list(TASKS):
+        if not isinstance(data, dict):
+            raise ModelError(f"{folder / 'config.json'}: not a JSON object")
+        if (tasks := data.pop("tasks", None)) != list(TASKS):
             raise ModelError(f"{folder}: trained for tasks {tasks}, not {list(TASKS)}")
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in PixelConfig.__dataclass_fields__}
         saved = PixelConfig(**fields)
@@ -199,7 +203,7 @@ def from_pretrained(folder: str | Path, config: PixelConfig | None = None) -> Pi
             raise ModelError(f"{folder}: a checkpoint of {saved} can only grow a detail branch, not become {config}")
         net = PixelNet(config if grow else saved)
         net.load_state_dict(load_file(str(folder / "model.safetensors")), strict=not grow)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ModelError(f"cannot load pixel model from {folder}: {first}") from None
     return net.eval()

@@ -21,6 +21,7 @@ from PIL import Image, ImageChops
 from torch import nn
 
 from genocr.errors import ModelError, OptionError
+from genocr.models.base import check_device
 from genocr.models.registry import WEIGHTS_DIR
 from genocr.pixel.model import TASKS, from_pretrained
 from genocr.pixel.refine import refine_mask
@@ -108,6 +109,7 @@ class PixelModel:
         folder = WEIGHTS_DIR / name_or_path if name_or_path == DEFAULT_PIXEL_MODEL else Path(name_or_path).expanduser()
         if not (folder / "config.json").is_file():
             raise ModelError(f"pixel model '{name_or_path}' is not installed: no config.json in {folder}")
+        check_device(device)
         net = from_pretrained(folder)
         return cls(net, tile=net.config.tile, device=device, raw=raw)
 

@@ -17,6 +17,8 @@ Box = tuple[int, int, int, int]
 def text_mask(image: Image.Image) -> np.ndarray:
     """Ink pixels (uint8 0/255) of a page: Otsu after removing slow background shading."""
     gray = np.asarray(image.convert("L"))
+    if min(gray.shape) < 8:  # a sliver: too small to hold a glyph
+        return np.zeros_like(gray)
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     if min(small.shape) > 62:
         background = cv2.medianBlur(small, 31)

@@ -16,8 +16,8 @@ def parse_box(spec: str | Box) -> Box:
         parts = [p.strip() for p in spec.replace(" ", ",").split(",") if p.strip()]
         try:
             values = [int(round(float(p))) for p in parts]
-        except ValueError:
-            raise OptionError(f"box '{spec}' is not four numbers x1,y1,x2,y2") from None
+        except (ValueError, OverflowError):  # OverflowError: inf, 1e309
+            raise OptionError(f"box '{spec}' is not four finite numbers x1,y1,x2,y2") from None
     else:
         values = [int(v) for v in spec]
     if len(values) != 4:
