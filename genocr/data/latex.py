@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -26,6 +27,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from .corpus import choice
+from .render import Line
 from .sample import MakeFn, Sample
 
 log = logging.getLogger(__name__)
@@ -100,10 +102,11 @@ def overfull(source: str, log_text: str) -> set[int]:
 
 
 def render(
-    bodies: Sequence[str], scales: Sequence[float], preamble: str = ""
-) -> list[Image.Image | None]:
+    bodies: Sequence[str], scales: Sequence[float], preamble: str = "", text: bool = False
+) -> list[Any]:
     """Rasterise each body as its own cropped page; ``None`` for a body that fails on its own
-    or overflows its box.
+    or overflows its box. With ``text``, each page comes with the lines of its text layer
+    (:func:`text_lines`): ``(image, lines)``.
 
     A failing batch is split in halves until the culprits are isolated, so one bad source
     costs a few extra runs instead of the whole batch.
@@ -116,16 +119,57 @@ def render(
             log.warning("dropped a LaTeX snippet that does not compile: %s\n%s", bodies[0][:200], e)
             return [None]
         mid = len(bodies) // 2
-        return render(bodies[:mid], scales[:mid], preamble) + render(bodies[mid:], scales[mid:], preamble)
+        return render(bodies[:mid], scales[:mid], preamble, text) + render(bodies[mid:], scales[mid:], preamble, text)
     spilled = overfull(source, log_text)
     pdf = pdfium.PdfDocument(pdf_bytes)
     try:
         if len(pdf) != len(bodies):
             raise LatexError(f"expected {len(bodies)} pages, got {len(pdf)}")
-        return [None if i in spilled else pdf[i].render(scale=s).to_pil().convert("RGB")
-                for i, s in enumerate(scales)]
+        out: list[Any] = []
+        for i, s in enumerate(scales):
+            if i in spilled:
+                out.append(None)
+                continue
+            image = pdf[i].render(scale=s).to_pil().convert("RGB")
+            out.append((image, text_lines(pdf[i], s)) if text else image)
+        return out
     finally:
         pdf.close()
+
+
+def text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
+    """The lines of a typeset page's text layer, as the text extractor of a PDF reader gives
+    them, with boxes in pixels at ``scale``; ligatures spelt out (NFKC), a hyphen that breaks a
+    word across lines (PDFium's U+FFFE) kept at its line's end."""
+    textpage = page.get_textpage()
+    height = page.get_size()[1]
+    lines: list[Line] = []
+    chars: list[tuple[str, tuple[float, float, float, float]]] = []
+
+    def close() -> None:
+        boxes = [b for c, b in chars if b[2] > b[0]]
+        content = unicodedata.normalize("NFKC", "".join(c for c, _ in chars)).strip()
+        if content and boxes:
+            x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            box = (int(x0 * scale), int((height - y1) * scale), int(np.ceil(x1 * scale)), int(np.ceil((height - y0) * scale)))
+            lines.append(Line(" ".join(content.split()), box))
+        chars.clear()
+
+    try:
+        content = textpage.get_text_range()
+        for i, ch in enumerate(content[: textpage.count_chars()]):
+            if ch in "\r\n":
+                close()
+            elif ch == "\ufffe":
+                chars.append(("-", textpage.get_charbox(i)))
+                close()
+            else:
+                chars.append((ch, textpage.get_charbox(i)))
+        close()
+    finally:
+        textpage.close()
+    return lines
 
 
 def render_many(
@@ -134,12 +178,14 @@ def render_many(
     draw: Callable[[np.random.Generator], Snippet],
     preamble: str = "",
     rounds: int = 3,
-) -> list[tuple[Snippet, Image.Image]]:
-    """Draw ``n`` snippets with ``draw(rng)`` and typeset them in one run, redrawing failures."""
-    done: list[tuple[Snippet, Image.Image]] = []
+    text: bool = False,
+) -> list[tuple[Snippet, Any]]:
+    """Draw ``n`` snippets with ``draw(rng)`` and typeset them in one run, redrawing failures;
+    each comes with its image (and its text lines, with ``text``: see :func:`render`)."""
+    done: list[tuple[Snippet, Any]] = []
     for _ in range(rounds):
         snippets = [draw(rng) for _ in range(n - len(done))]
-        images = render([s.body for s in snippets], [s.scale for s in snippets], preamble)
+        images = render([s.body for s in snippets], [s.scale for s in snippets], preamble, text)
         done += [(s, im) for s, im in zip(snippets, images) if im is not None]
         if len(done) == n:
             return done

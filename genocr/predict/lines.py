@@ -44,8 +44,8 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     an x-height tall."""
     mask = text_mask(image)
     h, w = mask.shape
-    if h < 100:  # a slice of one line (a crop, a scanned line): read it whole
-        return [(0, 0, w, h)] if cv2.countNonZero(mask) else []
+    if h < 160:  # a crop of a line or a few (a scanned line, a box, a frame's inside)
+        return _short_lines(mask)
     heights = _glyph_heights(mask)
     if not heights.size:
         return []
@@ -69,6 +69,30 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     line_height = float(np.median([b[3] - b[1] for b in parts]))
     lines = [piece for part in parts for piece in _split_by_pitch(part, mask, x_height, line_height)]
     return reading_order(lines, w, _band_breaks(horizontal, lines))
+
+
+def _short_lines(mask: np.ndarray) -> list[Box]:
+    """The lines of a crop too short for page statistics: its bands of inked rows (separated
+    by at least two empty rows), each as wide as its ink; one band is the whole crop, margins
+    and all, as a line view wants it."""
+    h, w = mask.shape
+    inked = (mask > 0).sum(axis=1) > max(1, 0.002 * w)
+    bands = [(a, b) for a, b in _runs(inked) if b - a >= 3]
+    merged: list[list[int]] = []
+    for a, b in bands:  # a gap of one row is a broken glyph, not a line break
+        if merged and a - merged[-1][1] < 2:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    tallest = max((b - a for a, b in merged), default=0)
+    merged = [m for m in merged if m[1] - m[0] >= 0.4 * tallest]  # accents, underlines: not lines
+    if len(merged) <= 1:
+        return [(0, 0, w, h)] if merged else []
+    boxes = []
+    for a, b in merged:
+        cols = np.flatnonzero(mask[a:b].any(axis=0))
+        boxes.append((int(cols[0]), a, int(cols[-1]) + 1, b))
+    return boxes
 
 
 def _glyph_heights(mask: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from genocr.tasks import Query
 Pair = tuple[Image.Image, str, str]  # (view, target, task)
 
 
-def line_pairs(sample: Any, rng: np.random.Generator, max_lines: int = 6) -> list[Pair]:
+def line_pairs(sample: Any, rng: np.random.Generator, max_lines: int = 10) -> list[Pair]:
     """A sample cut into single-line slices with their text, as the page reader will see them.
 
     One-line samples are kept whole; pages and paragraphs are cut along the line boxes the

@@ -140,3 +140,18 @@ def test_every_forgery_leaves_a_trace():
         erased = Image.fromarray(cv2.inpaint(np.asarray(image), hole * 255, 3, cv2.INPAINT_TELEA))
         perfect = np.asarray(scenetext.draw([new], pixel.SIZE).over(erased), np.float32)
         assert np.abs(np.asarray(out, np.float32) - perfect)[edited].mean() > 2.0, slips
+
+
+def test_typeset_lines_come_from_the_text_layer_and_sit_in_the_image():
+    from genocr.data import latex
+
+    if not latex.available():
+        pytest.skip("pdflatex is not installed")
+    sample = generate("typeset", 3, 0)
+    lines = sample.meta["lines"]
+    assert len(lines) >= 3 and sample.target == "\n".join(ln["text"] for ln in lines)
+    w, h = sample.image.size
+    for ln in lines:
+        x0, y0, x1, y1 = ln["box"]
+        assert 0 <= x0 < x1 <= w + 1 and 0 <= y0 < y1 <= h + 1
+    assert "\ufb01" not in sample.target and "\ufffe" not in sample.target  # ligatures spelt, hyphens kept

@@ -11,3 +11,4 @@ from . import region  # noqa: F401
 from . import scene  # noqa: F401
 from . import table  # noqa: F401
 from . import text  # noqa: F401
+from . import typeset  # noqa: F401
