@@ -304,7 +304,9 @@ def _gutters(boxes: list[Box], page_width: int) -> list[tuple[int, int]]:
     gutters = [(int(r[0]), int(r[-1])) for r in runs]
     edges = [lo - 1, *(x for g in gutters for x in g), hi + 1]  # column k lies between edges 2k and 2k+1
     columns = [sum(1 for b in boxes if a <= b[0] and b[2] <= z) for a, z in zip(edges[::2], edges[1::2])]
-    return gutters if min(columns) >= 3 else []
+    # Columns hold comparable numbers of lines: a margin of headings beside indented body text
+    # (manual pages) is not a column of its own.
+    return gutters if min(columns) >= 3 and min(columns) >= 0.25 * max(columns) else []
 
 
 def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
