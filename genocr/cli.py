@@ -60,8 +60,9 @@ def main() -> None:
 @click.option("--multi-page", is_flag=True, help="Read the selected pages together into one output (2-8 pages).")
 @click.option("--model", "model_name", default=None, metavar="NAME|PATH",
               help="Registered model name (see `genocr models`) or checkpoint folder.  [default: genocr-small]")
-@click.option("--to", "fmt", type=click.Choice(["txt", "md", "json", "html"]), default=None,
-              help="Output format.  [default: txt for plain, md for format]")
+@click.option("--to", "fmt", type=click.Choice(["txt", "md", "json", "html", "hocr", "alto", "pdf"]), default=None,
+              help="Output format: text, markdown, the JSON result tree, HTML (page with word boxes when there are "
+                   "any), hOCR, ALTO XML, or a searchable PDF (needs --out).  [default: txt for plain, md for format]")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write one file per input here (atomically) instead of printing.")
 @click.option("--stream", is_flag=True, help="Print tokens to stderr as they are decoded (stdout keeps the result).")
@@ -88,6 +89,14 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     model = model_name or DEFAULT_MODEL
     # Options the model cannot serve fail now, in one line, before any weights load.
     OCR.refuse_early(model, task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
+    if fmt in ("alto", "pdf"):
+        from genocr.models.registry import features_of
+
+        served = features_of(model)
+        if served is not None and "boxes" not in served:
+            fail(f"--to {fmt} needs word positions, which model '{model}' does not give (use genocr-small)", 2)
+    if fmt == "pdf" and out_dir is None:
+        fail("--to pdf writes files: give --out DIR", 2)
     if skip_existing and out_dir is None:
         fail("--skip-existing needs --out (it skips inputs whose output file exists)", 2)
     selected = parse_page_range(pages)
@@ -104,6 +113,10 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     # Multi-page mode reads every input together, as one document (GOT reads a folder of pages).
     jobs = [Job(tuple(sources), _output_name(sources[0], fmt, names))] if multi_page else \
         [Job(s, _output_name(s, fmt, names)) for s in sources]
+    if out_dir is not None:
+        clash = [j for j in jobs if isinstance(j.source, str) and (out_dir / str(j.out)).resolve() == Path(j.source).resolve()]
+        if clash:
+            fail(f"{clash[0].source}: writing {clash[0].out} into {out_dir} would overwrite the input", 2)
     if skip_existing:
         kept = [j for j in jobs if not (out_dir / j.out).exists()]
         if len(kept) < len(jobs):
@@ -194,10 +207,13 @@ def _count(source: str, selected: list[int] | None) -> int:
 def _output_name(source: str, fmt: str, used: set[str]) -> str:
     """``<stem>.<fmt>``, with ``-2``, ``-3``... when two inputs share a stem."""
     stem = "stdin" if source == "-" else Path(source).stem
-    name, n = f"{stem}.{fmt}", 1
+    from genocr.export import SUFFIX
+
+    suffix = SUFFIX.get(fmt, fmt)
+    name, n = f"{stem}.{suffix}", 1
     while name in used:
         n += 1
-        name = f"{stem}-{n}.{fmt}"
+        name = f"{stem}-{n}.{suffix}"
     used.add(name)
     return name
 

@@ -1,9 +1,42 @@
-"""Typed results of a read, serialisable to JSON and back."""
+"""Typed results of a read, serialisable to JSON and back: the one tree every exporter reads.
+
+ReadResult → PageResult → Block → Line → Word (``shared/design/results.md``). Boxes are
+``(x0, y0, x1, y1)`` in pixels of the page image as loaded (after EXIF orientation, at the
+rendering dpi for a PDF page). A model that reads a page end to end without positions (GOT,
+Qwen2-VL) fills ``text`` and leaves ``blocks`` empty: no exporter invents boxes.
+"""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Word:
+    text: str
+    box: Box
+    confidence: float  # 0..1: the mean probability of the characters the reader emitted
+
+
+@dataclass
+class Line:
+    text: str
+    box: Box
+    confidence: float
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """A region of the page read as one unit. ``kind`` is "text" until a layout step types it
+    (heading, paragraph, list_item, formula, table, figure, caption, header, footer, ...)."""
+
+    kind: str
+    box: Box
+    lines: list[Line] = field(default_factory=list)
 
 
 @dataclass
@@ -16,10 +49,30 @@ class PageResult:
     new_tokens: int = 0
     stop_reason: str = "stop"  # "stop" (end token), "length" (max tokens) or "loop" (loop guard)
     seconds: float = 0.0
+    width: int = 0  # the page image's size in pixels (0: several pages, or not known)
+    height: int = 0
+    dpi: int = 0  # the rendering resolution of a PDF page; an image's own, when it records one
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def looped(self) -> bool:
         return self.stop_reason == "loop"
+
+    @property
+    def lines(self) -> list[Line]:
+        return [ln for b in self.blocks for ln in b.lines]
+
+    @property
+    def words(self) -> list[Word]:
+        return [w for ln in self.lines for w in ln.words]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PageResult":
+        blocks = [Block(b["kind"], tuple(b["box"]), [
+            Line(ln["text"], tuple(ln["box"]), ln["confidence"],
+                 [Word(w["text"], tuple(w["box"]), w["confidence"]) for w in ln.get("words", [])])
+            for ln in b.get("lines", [])]) for b in data.get("blocks", [])]
+        return cls(**{**data, "blocks": blocks})
 
 
 @dataclass
@@ -33,6 +86,7 @@ class ReadResult:
     pages: list[PageResult] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # what was done differently from what was asked, and why
+    boxes: bool = False  # whether the model placed lines and words (the line reader does; GOT does not)
 
     @property
     def text(self) -> str:
@@ -51,5 +105,5 @@ class ReadResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ReadResult":
-        pages = [PageResult(**p) for p in data.get("pages", [])]
+        pages = [PageResult.from_dict(p) for p in data.get("pages", [])]
         return cls(**{**data, "pages": pages})

@@ -20,7 +20,8 @@ EPILOG = """
 Suites: text, formula, table, scene, chart, molecule (accuracy and speed per system),
         data (data-engine samples/s per kind on one core),
         pixel (text removal, segmentation, tamper: pixel model beside classical baselines),
-        batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set).
+        batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set),
+        boxes (word boxes, confidence and the searchable PDF against true boxes).
 \b
 Examples:
   genocr bench text --peers tesseract,rapidocr --limit 5
@@ -126,7 +127,32 @@ def typeset_command(out: Path, count: int, seed: int) -> None:
     click.echo(make_devset(out, count, seed))
 
 
-EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command}
+@click.command("boxes")
+@click.option("--model", default="genocr-small", show_default=True, metavar="NAME|PATH")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Typeset pages with word boxes (a folder from `genocr bench typeset`).")
+@click.option("--synthetic", "n_synthetic", type=click.IntRange(0), default=10, show_default=True,
+              help="Held-out synthetic pages (their word boxes come from the data engine).")
+@click.option("--limit", type=click.IntRange(1), help="At most N typeset pages.")
+@click.option("--pdf-pages", type=click.IntRange(0), default=20, show_default=True,
+              help="Pages of --data made into one scanned PDF for the searchable-PDF check (0: skip).")
+@click.option("--tesseract/--no-tesseract", default=True, show_default=True, help="Tesseract's word boxes beside.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
+@click.option("--pause", multiple=True, type=int, metavar="PID", help="Stop this process and its children meanwhile.")
+def boxes_command(model: str, data: Path | None, n_synthetic: int, limit: int | None, pdf_pages: int,
+                  tesseract: bool, out: Path, pause: tuple[int, ...]) -> None:
+    """Word boxes and confidence against true boxes, and the searchable PDF read back."""
+    from genocr.bench import boxes
+
+    with runner.paused(pause):
+        click.echo(boxes.run(model, data, n_synthetic, limit, tesseract, out))
+        if data is not None and pdf_pages:
+            images = sorted(data.rglob("*.png"))[:pdf_pages]
+            click.echo(boxes.pdf_round_trip(model, images, out))
+    click.echo(f"wrote {out / 'boxes.md'}", err=True)
+
+
+EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command, "boxes": boxes_command}
 
 
 class _SuiteGroup(OneLineErrors):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import PurePath
 
+from PIL import Image
+
 from genocr.export import chart, html_figures, html_mmd, katex, mmd, pages
 from genocr.results import PageResult, ReadResult
 
@@ -29,6 +31,11 @@ dl.fields { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1
 dl.fields dt { font-weight: 600; } dl.fields dd { margin: 0; }
 figure.drawing { margin: 1em 0; } figure.drawing svg { max-width: 100%; height: auto; }
 .note { color: #666; font-style: italic; }
+figure.overlay { position: relative; margin: 1em 0; max-width: 100%; }
+figure.overlay img, figure.overlay svg { display: block; width: 100%; height: auto; }
+figure.overlay svg { position: absolute; top: 0; left: 0; }
+figure.overlay rect { fill: rgba(255, 200, 0, 0.12); stroke: #d33; stroke-width: 1; vector-effect: non-scaling-stroke; }
+figure.overlay rect:hover { fill: rgba(255, 200, 0, 0.45); }
 """
 
 _PAGE = """<!DOCTYPE html>
@@ -50,8 +57,10 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
-def render(result: ReadResult) -> str:
-    """The whole page; KaTeX is inlined only when formatted output contains math."""
+def render(result: ReadResult, images: dict[int, Image.Image] | None = None) -> str:
+    """The whole page; KaTeX is inlined only when formatted output contains math. With the
+    pages' ``images`` (page number -> image), a page that has word boxes shows them drawn on
+    its image, each word and its confidence on hover, for checking by eye."""
     formatted = result.output_format == "markdown"
     has_math = formatted and any(mmd.MATH.search(page.text) for page in result.pages)
     meta = f"{result.model} · task {result.task} · {len(result.pages)} section(s) · {result.seconds:.1f} s"
@@ -60,16 +69,36 @@ def render(result: ReadResult) -> str:
         css=_CSS,
         katex=katex.head() if has_math else "",
         meta=escape(meta),
-        sections="\n".join(_section(result.source, page, formatted) for page in result.pages),
+        sections="\n".join(_section(result.source, page, formatted, (images or {}).get(page.pages[0]))
+                            for page in result.pages),
     )
 
 
-def _section(source: str, page: PageResult, formatted: bool) -> str:
+def _section(source: str, page: PageResult, formatted: bool, image: Image.Image | None = None) -> str:
     warning = pages.warning(page)
     badge = f'<span class="badge {page.stop_reason}">&#9888; {escape(warning)}</span>' if warning else ""
     header = f"<header>{escape(source)} &middot; {escape(pages.label(page))}{badge}</header>"
     body = _formatted(page.text) if formatted else f'<pre class="plain">{escape(page.text)}</pre>'
-    return f'<section class="page">\n{header}\n{body}\n</section>'
+    figure = _overlay(page, image) if image is not None and page.blocks else ""
+    return f'<section class="page">\n{header}\n{figure}{body}\n</section>'
+
+
+def _overlay(page: PageResult, image: Image.Image, max_width: int = 1200) -> str:
+    """The page image (JPEG, inlined) under an SVG of its word boxes, in page pixels."""
+    import base64
+    import io
+
+    shown = image.convert("RGB")
+    if shown.width > max_width:
+        shown = shown.resize((max_width, round(shown.height * max_width / shown.width)))
+    buf = io.BytesIO()
+    shown.save(buf, "JPEG", quality=80)
+    rects = "".join(
+        f'<rect x="{w.box[0]}" y="{w.box[1]}" width="{w.box[2] - w.box[0]}" height="{w.box[3] - w.box[1]}">'
+        f"<title>{escape(w.text)} ({round(100 * w.confidence)}%)</title></rect>" for w in page.words)
+    return (f'<figure class="overlay"><img alt="page {page.pages[0]}" '
+            f'src="data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+            f'<svg viewBox="0 0 {image.width} {image.height}" xmlns="http://www.w3.org/2000/svg">{rects}</svg></figure>\n')
 
 
 def _formatted(text: str) -> str:

@@ -42,6 +42,7 @@ class Page:
     image: Image.Image  # RGB, EXIF orientation applied
     source: str  # the path as given, "-" for stdin, "<image>" for in-memory input
     number: int  # 1-based page/frame number within its source
+    dpi: int = 0  # a PDF page's rendering resolution, or an image's recorded one (0: not known)
 
 
 def parse_page_range(spec: str | None) -> list[int] | None:
@@ -192,7 +193,7 @@ def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | Non
     def render() -> Iterator[Page]:
         try:
             for number in numbers:
-                yield Page(_render(pdf, number, name, dpi), name, number)
+                yield Page(_render(pdf, number, name, dpi), name, number, dpi)
         finally:
             pdf.close()
 
@@ -261,7 +262,15 @@ def _frame(image: Image.Image, number: int, name: str) -> Image.Image:
 def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | None) -> list[Page]:
     count = _frame_count(image, name)
     numbers = _select(pages, count, name, f"the image has {_plural(count, 'frame')}")
-    return [Page(_frame(image, number, name), name, number) for number in numbers]
+    return [Page(_frame(image, number, name), name, number, _image_dpi(image)) for number in numbers]
+
+
+def _image_dpi(image: Image.Image) -> int:
+    """The resolution an image file records (TIFF, PNG pHYs, JPEG JFIF), or 0."""
+    try:
+        return int(round(float(image.info.get("dpi", (0, 0))[0])))
+    except (TypeError, ValueError, IndexError):
+        return 0
 
 
 def iter_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> Iterator[Page]:

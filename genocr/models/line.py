@@ -106,18 +106,35 @@ def batch_arrays(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return out, np.array(widths, dtype=np.int64)
 
 
-def ctc_greedy(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[tuple[str, float]]:
+@dataclass
+class Reading:
+    """One view read by greedy CTC: its text, a confidence (the mean probability of the steps
+    that emitted a character; 1.0 for an empty reading), and each character's first and last
+    step and its probability."""
+
+    text: str
+    confidence: float
+    spans: list[tuple[str, int, int, float]]
+
+
+def ctc_greedy(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[Reading]:
     """Greedy CTC per view: the best label per step, repeats merged, blanks (the last label)
-    dropped; with the reading's confidence, the mean probability of the steps that emitted a
-    character (1.0 for an empty reading). Steps past a view's own count are padding."""
+    dropped. Steps past a view's own count are padding."""
     blank = len(alphabet)
-    labels, best = log_probs.argmax(-1), log_probs.max(-1)
+    labels, best = log_probs.argmax(-1), np.exp(log_probs.max(-1))
     out = []
-    for lab, lp, n in zip(labels, best, steps.tolist()):
-        lab, lp = lab[:n], lp[:n]
-        keep = (lab != blank) & np.concatenate([[True], lab[1:] != lab[:-1]])
-        chars = "".join(alphabet[c] for c in lab[keep].tolist())
-        out.append((chars, float(np.exp(lp[keep]).mean()) if keep.any() else 1.0))
+    for lab, prob, n in zip(labels, best, steps.tolist()):
+        spans: list[tuple[str, int, int, float]] = []
+        prev = blank
+        for t, c in enumerate(lab[:n].tolist()):
+            if c != blank and c != prev:
+                spans.append((alphabet[c], t, t, float(prob[t])))
+            elif c != blank:  # the same label held on: its span grows
+                ch, first, _, p = spans[-1]
+                spans[-1] = (ch, first, t, max(p, float(prob[t])))
+            prev = c
+        text = "".join(s[0] for s in spans)
+        out.append(Reading(text, float(np.mean([s[3] for s in spans])) if spans else 1.0, spans))
     return out
 
 
@@ -165,10 +182,16 @@ class GenocrLine(OCRModel):
         """One batch of line slices in one pass: no token-by-token loop."""
         start = time.perf_counter()
         c = self.config
-        log_probs, steps = self.run(*batch_arrays([line_array(im, c.height, c.max_width) for im in crops]))
-        texts = ctc_greedy(log_probs, steps, c.alphabet)
+        arrays = [line_array(im, c.height, c.max_width) for im in crops]
+        log_probs, steps = self.run(*batch_arrays(arrays))
         each = (time.perf_counter() - start) / max(1, len(crops))
-        return [Generation(t.strip(), int(n), len(t), "stop", each) for (t, _), n in zip(texts, steps.tolist())]
+        out = []
+        for reading, n, im, a in zip(ctc_greedy(log_probs, steps, c.alphabet), steps.tolist(), crops, arrays):
+            px = STRIDE / c.upsample * im.width / a.shape[1]  # crop pixels per CTC step
+            chars = [(ch, first * px, (last + 1) * px, p) for ch, first, last, p in reading.spans]
+            out.append(Generation(reading.text.strip(), int(n), len(reading.text), "stop", each,
+                                  reading.confidence, chars))
+        return out
 
 
 def read_config(folder: Path) -> LineConfig:

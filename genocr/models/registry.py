@@ -33,7 +33,8 @@ FAMILY_FEATURES: dict[str, frozenset[str]] = {
     "genocr_small": frozenset({"box", "multi_page"}),  # v1: its decoder never learnt to format
     # v2, the line reader: a region is a crop it reads by lines, found by its frame for
     # --color; --tiles is accepted and recorded (each line is read at its own resolution).
-    "genocr_line": frozenset({"box", "color", "tiles", "multi_page"}),
+    # "boxes": it places every line and word (hOCR, ALTO and searchable PDFs need that).
+    "genocr_line": frozenset({"box", "color", "tiles", "multi_page", "boxes"}),
 }
 DEFAULT_MODEL = "genocr-small"
 

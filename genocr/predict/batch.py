@@ -29,7 +29,7 @@ class Done:
     """What became of one job: the rendered output, or the error that stopped it."""
 
     job: Job
-    text: str = ""
+    text: str | bytes = ""  # the rendered output (bytes for a PDF)
     pages: int = 0
     error: str | None = None
     looped: bool = False
@@ -66,7 +66,7 @@ def _read(job: Job) -> Done:
     start = time.perf_counter()
     try:
         result = _OCR.read(job.source, **options)
-        text = render(result, fmt)
+        text = render(result, fmt, job.source if isinstance(job.source, str) else None)
     except GenocrError as exc:
         return Done(job, error=str(exc), seconds=time.perf_counter() - start)
     except Exception as exc:  # one input must never end the batch; the error names its type

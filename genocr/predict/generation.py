@@ -41,3 +41,7 @@ class Generation:
     new_tokens: int
     stop_reason: str  # "stop" | "length" | "loop"
     seconds: float
+    confidence: float | None = None  # 0..1, for readers that score their output (None: not known)
+    # For readers that know where each character is: (character, x0, x1, probability), x in
+    # pixels of the image that was read. Spaces are included; they place the word breaks.
+    chars: list[tuple[str, float, float, float]] | None = None

@@ -309,8 +309,14 @@ def _gutters(boxes: list[Box], page_width: int) -> list[tuple[int, int]]:
     return gutters if min(columns) >= 3 and min(columns) >= 0.25 * max(columns) else []
 
 
-def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
-    """The line with a margin of ``margin`` x its height, as the model was trained on."""
+def crop_box(size: tuple[int, int], box: Box, margin: float = 0.2) -> Box:
+    """The line's box grown by a margin of ``margin`` x its height, as the model was trained
+    on, and kept inside an image of ``size``."""
     x1, y1, x2, y2 = box
     m = int(margin * (y2 - y1)) + 1
-    return image.crop((max(0, x1 - m), max(0, y1 - m), min(image.width, x2 + m), min(image.height, y2 + m)))
+    return max(0, x1 - m), max(0, y1 - m), min(size[0], x2 + m), min(size[1], y2 + m)
+
+
+def crop_line(image: Image.Image, box: Box, margin: float = 0.2) -> Image.Image:
+    """The line with its margin (:func:`crop_box`)."""
+    return image.crop(crop_box(image.size, box, margin))

@@ -13,9 +13,10 @@ from genocr.io import Page, iter_pages, load_pages
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
-from genocr.predict.lines import crop_line, find_lines
+from genocr.predict.boxes import line_boxes
+from genocr.predict.lines import crop_box, find_lines
 from genocr.predict.memory import fix_mmap_threshold
-from genocr.results import PageResult, ReadResult
+from genocr.results import Block, PageResult, ReadResult
 from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
                           refuse_unsupported)
 from genocr.tasks.regions import Box
@@ -100,6 +101,9 @@ class OCR:
         notes = []
         if max_tiles is not None and self.model.reads_lines:
             notes.append("tiles: not cut; the line reader reads every line at its own resolution")
+        boxes = any(p.blocks for p in results)
+        if not boxes and not self.model.reads_lines:
+            notes.append(f"boxes: {self.model.name} reads pages end to end and gives no line or word positions")
         return ReadResult(
             source=name,
             model=self.model.name,
@@ -108,6 +112,7 @@ class OCR:
             pages=results,
             seconds=time.perf_counter() - start,
             notes=notes,
+            boxes=boxes,
         )
 
     def check(self, task: str = "plain", box: str | Box | None = None, color: str | None = None,
@@ -188,6 +193,7 @@ class OCR:
             single_view=len(views) == 1,
             on_text=on_text,
         )
+        one = pages[0] if len(pages) == 1 else None
         return PageResult(
             pages=[p.number for p in pages],
             text=gen.text,
@@ -195,28 +201,36 @@ class OCR:
             new_tokens=gen.new_tokens,
             stop_reason=gen.stop_reason,
             seconds=gen.seconds,
+            width=one.image.width if one else 0,
+            height=one.image.height if one else 0,
+            dpi=one.dpi if one else 0,
         )
 
     def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:
-        """Cut each page (or its box) into lines and decode them in batches, in reading order."""
+        """Cut each page (or its region) into lines and read them in batches, in reading order;
+        a reader that knows where its characters are places every line and word on the page."""
         texts, prompt_tokens, new_tokens, seconds, reasons = [], 0, 0, 0.0, set()
+        blocks: list[Block] = []
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         for page in pages:
-            image = page.image
+            image, (ox, oy) = page.image, (0, 0)
             where = f"{page.source} page {page.number}"
             if base.box is not None:
                 check_box(base.box, image.size, where)
-                image = image.crop(base.box)
+                image, (ox, oy) = image.crop(base.box), base.box[:2]
             elif base.color is not None:  # the region inside a frame already on the page
                 inside = find_frame(image, base.color)
                 if inside is None:
                     raise InputError(f"{where}: no {base.color} frame found (draw one, or give --box)")
-                image = image.crop(inside)
-            crops = [crop_line(image, box) for box in find_lines(image)]
-            lines = []
-            for i in range(0, len(crops), self.line_batch):
-                for gen in self.model.read_lines(crops[i : i + self.line_batch], base.task, decode):
+                image, (ox, oy) = image.crop(inside), inside[:2]
+            boxes = [crop_box(image.size, box) for box in find_lines(image)]
+            lines, placed = [], []
+            for i in range(0, len(boxes), self.line_batch):
+                batch = [image.crop(b) for b in boxes[i : i + self.line_batch]]
+                for gen, crop, b in zip(self.model.read_lines(batch, base.task, decode), batch, boxes[i:]):
                     lines.append(gen.text)
+                    if gen.chars is not None and gen.text:
+                        placed.append(line_boxes(gen, crop, (ox + b[0], oy + b[1])))
                     prompt_tokens += gen.prompt_tokens
                     new_tokens += gen.new_tokens
                     seconds += gen.seconds
@@ -224,6 +238,12 @@ class OCR:
                     if on_text is not None:
                         on_text(gen.text + "\n")
             texts.append("\n".join(t for t in lines if t))
+            if placed:
+                blocks.append(Block("text", (min(ln.box[0] for ln in placed), min(ln.box[1] for ln in placed),
+                                             max(ln.box[2] for ln in placed), max(ln.box[3] for ln in placed)), placed))
         reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
+        one = pages[0] if len(pages) == 1 else None
         return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), prompt_tokens=prompt_tokens,
-                          new_tokens=new_tokens, stop_reason=reason, seconds=seconds)
+                          new_tokens=new_tokens, stop_reason=reason, seconds=seconds,
+                          width=one.image.width if one else 0, height=one.image.height if one else 0,
+                          dpi=one.dpi if one else 0, blocks=blocks if one else [])

@@ -87,7 +87,7 @@ def read_pairs(net: LineNet, pairs: list[Pair], device: str, batch_size: int = 3
         for i in range(0, len(pairs), batch_size):
             views, widths = batch_tensor([line_array(p[0], c.height, c.max_width) for p in pairs[i : i + batch_size]])
             log_probs, steps = net(views.to(device), widths.to(device))
-            texts += [t.strip() for t, _ in ctc_greedy(log_probs.float().cpu().numpy(), steps.cpu().numpy(), c.alphabet)]
+            texts += [r.text.strip() for r in ctc_greedy(log_probs.float().cpu().numpy(), steps.cpu().numpy(), c.alphabet)]
     return texts
 
 

@@ -16,26 +16,33 @@ def _result(*texts: str, output_format: str = "text") -> ReadResult:
 
 
 def test_formats_and_suffixes() -> None:
-    assert FORMATS == ("txt", "md", "json", "html")
+    assert FORMATS == ("txt", "md", "json", "html", "hocr", "alto", "pdf")
     assert format_from_suffix("out/a.txt") == "txt"
     assert format_from_suffix("a.MD") == "md"
     assert format_from_suffix("a.markdown") == "md"
     assert format_from_suffix("a.json") == "json"
     assert format_from_suffix("a.htm") == "html"
     assert format_from_suffix("a.html") == "html"
-    assert format_from_suffix("a.pdf") is None
+    assert format_from_suffix("a.pdf") == "pdf"
+    assert format_from_suffix("a.hocr") == "hocr"
     assert format_from_suffix("noext") is None
 
 
 def test_unknown_format_is_an_option_error() -> None:
-    with pytest.raises(OptionError, match=r"^unknown output format 'xyz' \(choose txt, md, json, html\)$"):
+    with pytest.raises(OptionError, match=r"^unknown output format 'xyz' \(choose txt, md, json, html, hocr, alto, pdf\)$"):
         render(_result("x"), "xyz")
 
 
-def test_every_format_renders_a_string() -> None:
+def test_every_text_format_renders_a_string() -> None:
     result = _result("Grüße, 世界")
-    for fmt in FORMATS:
+    for fmt in ("txt", "md", "json", "html", "hocr"):
         assert "Grüße, 世界" in render(result, fmt)
+
+
+def test_formats_that_place_words_refuse_a_result_without_positions() -> None:
+    for fmt in ("alto", "pdf"):
+        with pytest.raises(OptionError, match="no word positions"):
+            render(_result("text"), fmt, "scan.pdf")
 
 
 def test_txt_separates_pages_with_form_feeds() -> None:

@@ -35,10 +35,11 @@ def test_greedy_decoding_merges_repeats_and_drops_blanks() -> None:
     path = [a, a, blank, a, b, b, blank, blank]
     log_probs = np.full((1, len(path), 3), -20.0, np.float32)
     log_probs[0, np.arange(len(path)), path] = np.log(0.5)
-    ((text, confidence),) = ctc_greedy(log_probs, np.array([len(path)]), "ab")
-    assert text == "aab" and confidence == pytest.approx(0.5)
-    ((cut, _),) = ctc_greedy(log_probs, np.array([4]), "ab")  # steps past a view's width are ignored
-    assert cut == "aa"
+    (reading,) = ctc_greedy(log_probs, np.array([len(path)]), "ab")
+    assert reading.text == "aab" and reading.confidence == pytest.approx(0.5)
+    assert [(c, a, b) for c, a, b, _ in reading.spans] == [("a", 0, 1), ("a", 3, 3), ("b", 4, 5)]
+    (cut,) = ctc_greedy(log_probs, np.array([4]), "ab")  # steps past a view's width are ignored
+    assert cut.text == "aa"
 
 
 def test_views_are_normalised_to_dark_ink_on_light_paper() -> None:
@@ -72,7 +73,7 @@ def test_extending_the_alphabet_keeps_every_reading() -> None:
 
     def read() -> list[str]:
         log_probs, steps = net(*views)
-        return [t for t, _ in ctc_greedy(log_probs.detach().numpy(), steps.numpy(), net.config.alphabet)]
+        return [r.text for r in ctc_greedy(log_probs.detach().numpy(), steps.numpy(), net.config.alphabet)]
 
     before = read()
     net.extend_alphabet("xyz a")  # "a" is known already
