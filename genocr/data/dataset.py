@@ -10,16 +10,18 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from ..errors import OptionError
-from .engine import generate, get_kind
+from .engine import generate, get_kind, sample_rng
 
 _MIX = zlib.crc32(b"mix")  # keeps the kind-choice generator apart from the samples' own
+BLOCK = 16  # samples of a LaTeX kind typeset in one pdflatex run (see SyntheticStream._batched)
 
 
 class SyntheticStream(IterableDataset):
     """Samples drawn from a weighted mix of kinds, generated on the fly.
 
     Stream position ``j`` picks its kind from ``(seed, j)`` and is then sample ``j`` of that
-    kind, exactly as ``genocr data make`` would write it. DataLoader workers (and distributed
+    kind, exactly as ``genocr data make`` would write it; for a kind typeset by LaTeX in batches,
+    element ``j % BLOCK`` of its block ``j // BLOCK`` (one pdflatex run per block). DataLoader workers (and distributed
     ranks) take every ``k``-th position, so none of them repeats another's samples and the
     stream's content does not depend on how many there are. Items are :class:`Sample` objects,
     or whatever ``transform`` makes of them (it runs inside the worker); batch them with a
@@ -33,6 +35,7 @@ class SyntheticStream(IterableDataset):
         for kind in kinds:
             get_kind(kind)
         self.names = sorted(kinds)
+        self.batched = {k: get_kind(k).make_batch for k in self.names if hasattr(get_kind(k), "make_batch")}
         weights = np.array([kinds[k] for k in self.names], dtype=np.float64)
         self.cdf = np.cumsum(weights / weights.sum())
         self.seed = seed
@@ -50,7 +53,20 @@ class SyntheticStream(IterableDataset):
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             rank, ranks = torch.distributed.get_rank(), torch.distributed.get_world_size()
         position, step = self.start + rank * workers + worker, ranks * workers
+        blocks: dict[str, tuple[int, list[Any]]] = {}
         while True:
-            sample = generate(self.kind_at(position), self.seed, position)
+            kind = self.kind_at(position)
+            sample = self._batched(kind, position, blocks) if kind in self.batched else \
+                generate(kind, self.seed, position)
             yield self.transform(sample) if self.transform else sample
             position += step
+
+    def _batched(self, kind: str, position: int, blocks: dict[str, tuple[int, list[Any]]]) -> Any:
+        """A kind typeset by LaTeX pays a pdflatex start per call: position ``j`` takes element
+        ``j % BLOCK`` of the block ``make_batch(rng(j // BLOCK), BLOCK)``, made once. (Elements
+        whose positions drew another kind go unused: a block is still several times cheaper than
+        one start per sample.)"""
+        block = position // BLOCK
+        if blocks.get(kind, (None,))[0] != block:
+            blocks[kind] = (block, self.batched[kind](sample_rng(kind, self.seed, block), BLOCK))
+        return blocks[kind][1][position % BLOCK]
