@@ -32,11 +32,16 @@ class Line:
 @dataclass
 class Block:
     """A region of the page read as one unit. ``kind`` is "text" until a layout step types it
-    (heading, paragraph, list_item, formula, table, figure, caption, header, footer, ...)."""
+    (heading, paragraph, list_item, formula, table, figure, caption, header, footer, ...).
+    A block read as one element (a formula, a table) has its ``text`` in its own format (LaTeX)
+    and no lines; ``valid`` is False, with the ``reason``, when that text failed its check."""
 
     kind: str
     box: Box
     lines: list[Line] = field(default_factory=list)
+    text: str = ""
+    valid: bool = True
+    reason: str = ""
 
 
 @dataclass
@@ -71,7 +76,8 @@ class PageResult:
         blocks = [Block(b["kind"], tuple(b["box"]), [
             Line(ln["text"], tuple(ln["box"]), ln["confidence"],
                  [Word(w["text"], tuple(w["box"]), w["confidence"]) for w in ln.get("words", [])])
-            for ln in b.get("lines", [])]) for b in data.get("blocks", [])]
+            for ln in b.get("lines", [])], b.get("text", ""), b.get("valid", True), b.get("reason", ""))
+            for b in data.get("blocks", [])]
         return cls(**{**data, "blocks": blocks})
 
 

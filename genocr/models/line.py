@@ -41,6 +41,7 @@ from genocr.tasks import Query
 
 FAMILY = "genocr_line"
 WEIGHTS_FILE = "model.safetensors"
+FORMAT_CONFIG = "format.json"  # a format decoder beside the line reader (genocr.models.format_net)
 ONNX_FILE = "model.onnx"  # the same network for ONNX Runtime: what a shipped model is read with
 STRIDE = 8  # trunk stride in both directions: one column per 8 px of the view
 
@@ -148,9 +149,12 @@ class GenocrLine(OCRModel):
     model_class = None  # not a transformers model
 
     def __init__(self, name: str, config: LineConfig, run: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-                 backend: str) -> None:
+                 backend: str, folder: Path | None = None, device: str = "cpu") -> None:
         super().__init__(name, None, tokenizer=None, image_processor=None)
         self.config, self.run, self.backend = config, run, backend
+        self.folder, self._device, self._formatter = folder, device, None
+        if folder is not None and (folder / FORMAT_CONFIG).is_file():  # a decoder for --task format
+            self.features = FAMILY_FEATURES["genocr_line"] | {"format"}
 
     @classmethod
     def from_pretrained(cls, path: str, name: str, device: str = "cpu", dtype: str = "auto",
@@ -163,9 +167,23 @@ class GenocrLine(OCRModel):
         folder = Path(path)
         config = read_config(folder)
         if device == "cpu" and (folder / ONNX_FILE).is_file():
-            return cls(name, config, _onnx_runner(folder / ONNX_FILE, threads), "onnxruntime")
+            return cls(name, config, _onnx_runner(folder / ONNX_FILE, threads), "onnxruntime", folder)
         check_device(device)
-        return cls(name, config, _torch_runner(folder, device, threads), f"torch ({device})")
+        return cls(name, config, _torch_runner(folder, device, threads), f"torch ({device})", folder, device)
+
+    def read_element(self, image: Image.Image) -> tuple[str, float]:
+        """A formula or table crop as LaTeX, by the format decoder (loaded on first use: it
+        needs torch), and the seconds it took."""
+        from genocr.models.format_net import LatexTokenizer, batch_elements, element_array, load_format_net
+
+        start = time.perf_counter()
+        if self._formatter is None:
+            assert self.folder is not None
+            self._formatter = load_format_net(self.folder).to(self._device)
+        c = self._formatter.config
+        views = batch_elements([element_array(image, c.glyph_px, c.max_side)]).to(self._device)
+        (ids,) = self._formatter.generate(views)
+        return LatexTokenizer(c.vocab).decode(ids), time.perf_counter() - start
 
     @property
     def device(self) -> Any:

@@ -164,9 +164,16 @@ def family_of(name_or_path: str) -> str | None:
 
 
 def features_of(name_or_path: str) -> frozenset[str] | None:
-    """What a model serves (see :func:`family_of`)."""
-    family = family_of(name_or_path)
-    return None if family is None else FAMILY_FEATURES.get(family)
+    """What a model serves (see :func:`family_of`): its family's, and formatted output for a
+    line reader whose folder holds a format decoder (``format.json``)."""
+    name, source, config = _config_path(name_or_path)
+    if config is None:
+        return None
+    family = _family_key(source, config)
+    features = FAMILY_FEATURES.get(family, frozenset())
+    if family == "genocr_line" and (config.parent / "format.json").is_file():
+        features |= {"format"}
+    return features
 
 
 #: Families small enough to run one copy per core when many documents are read.

@@ -14,6 +14,7 @@ from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
 from genocr.predict.boxes import line_boxes
+from genocr.predict.checks import check_formula, check_table
 from genocr.predict.lines import crop_box, find_lines
 from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import Block, PageResult, ReadResult
@@ -168,6 +169,8 @@ class OCR:
         max_tiles: int | None,
         on_text: Callable[[str], None] | None,
     ) -> PageResult:
+        if self.model.reads_lines and base.formatted:
+            return self._read_elements(pages, base)
         if self.model.reads_lines:
             return self._read_by_lines(pages, base, on_text)
         views = [p.image for p in pages]
@@ -206,6 +209,40 @@ class OCR:
             dpi=one.dpi if one else 0,
         )
 
+    def _region(self, page: Page, base: Query) -> tuple[Image.Image, tuple[int, int]]:
+        """The part of the page the query asks for (the box, the inside of a colour frame, or
+        all of it) and its top-left corner on the page."""
+        image, where = page.image, f"{page.source} page {page.number}"
+        if base.box is not None:
+            check_box(base.box, image.size, where)
+            return image.crop(base.box), base.box[:2]
+        if base.color is not None:
+            inside = find_frame(image, base.color)
+            if inside is None:
+                raise InputError(f"{where}: no {base.color} frame found (draw one, or give --box)")
+            return image.crop(inside), inside[:2]
+        return image, (0, 0)
+
+    def _read_elements(self, pages: list[Page], base: Query) -> PageResult:
+        """Each page (or its region) as one formula or table crop, read by the format decoder into
+        LaTeX: a formula as display math, a table as its tabular; checked, and flagged if not
+        valid. (Whole pages of mixed content are the layout step's to split.)"""
+        texts, blocks, seconds = [], [], 0.0
+        for page in pages:
+            image, (ox, oy) = self._region(page, base)
+            latex, took = self.model.read_element(image)
+            seconds += took
+            table = "\\begin{tabular}" in latex
+            reason = "the decoder wrote nothing" if not latex.strip() else \
+                check_table(latex) if table else check_formula(latex)
+            texts.append(latex if table else f"\\[ {latex} \\]")
+            blocks.append(Block("table" if table else "formula", (ox, oy, ox + image.width, oy + image.height),
+                                text=latex, valid=reason is None, reason=reason or ""))
+        one = pages[0] if len(pages) == 1 else None
+        return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), seconds=seconds,
+                          width=one.image.width if one else 0, height=one.image.height if one else 0,
+                          dpi=one.dpi if one else 0, blocks=blocks)
+
     def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:
         """Cut each page (or its region) into lines and read them in batches, in reading order;
         a reader that knows where its characters are places every line and word on the page."""
@@ -213,16 +250,7 @@ class OCR:
         blocks: list[Block] = []
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         for page in pages:
-            image, (ox, oy) = page.image, (0, 0)
-            where = f"{page.source} page {page.number}"
-            if base.box is not None:
-                check_box(base.box, image.size, where)
-                image, (ox, oy) = image.crop(base.box), base.box[:2]
-            elif base.color is not None:  # the region inside a frame already on the page
-                inside = find_frame(image, base.color)
-                if inside is None:
-                    raise InputError(f"{where}: no {base.color} frame found (draw one, or give --box)")
-                image, (ox, oy) = image.crop(inside), inside[:2]
+            image, (ox, oy) = self._region(page, base)
             boxes = [crop_box(image.size, box) for box in find_lines(image)]
             lines, placed = [], []
             for i in range(0, len(boxes), self.line_batch):

@@ -11,12 +11,21 @@ import click
               help="A TOML run description (see configs/).")
 @click.option("--export", "export_to", type=click.Path(file_okay=False, path_type=Path),
               help="Instead of training, write the run's last checkpoint here as a model folder "
-                   "(weights and, for the line reader, its ONNX graph; no optimiser state).")
+                   "(the line reader's weights and ONNX graph, or the format decoder's files added "
+                   "beside a line reader's; no optimiser state).")
 def train_cli(config_path: str, export_to: Path | None) -> None:
     """Train a genocr model from the data engine, resuming from its last checkpoint."""
-    from genocr.train.config import LineTrainConfig, load_config
+    from genocr.train.config import FormatTrainConfig, LineTrainConfig, load_config
 
     config = load_config(config_path)
+    if isinstance(config, FormatTrainConfig):
+        from genocr.train.format import FormatTrainer, export_format
+
+        if export_to is not None:
+            click.echo(export_format(config, export_to))
+        else:
+            FormatTrainer(config).train()
+        return
     if isinstance(config, LineTrainConfig):
         from genocr.train.line import LineTrainer, export_run
 
@@ -26,7 +35,7 @@ def train_cli(config_path: str, export_to: Path | None) -> None:
             LineTrainer(config).train()
         return
     if export_to is not None:
-        raise click.UsageError("--export is for line-reader runs (family = \"genocr_line\")")
+        raise click.UsageError("--export is for genocr_line and genocr_format runs")
     from genocr.train.loop import Trainer
 
     Trainer(config).train()

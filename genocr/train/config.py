@@ -88,11 +88,35 @@ class LineTrainConfig(RunConfig):
         return sum(s.steps for s in self.stages)
 
 
-CONFIGS: dict[str, type[TrainConfig] | type[LineTrainConfig]] = {
-    "genocr_small": TrainConfig, "genocr_line": LineTrainConfig}
+@dataclass
+class FormatTrainConfig(RunConfig):
+    """A run of genocr-small's format decoder (``genocr.train.format``): formula and table crops
+    to LaTeX on the line reader's trunk (``init``: a line-reader folder, or a format checkpoint)."""
+
+    family: str = "genocr_format"
+    init: str = ""
+    decoder: dict[str, Any] = field(default_factory=dict)  # FormatConfig fields (dim, layers, heads, ...)
+    freeze_trunk: bool = True  # the CTC-trained trunk is GOT's stage 1: keep it, train the decoder
+    vocab_samples: int = 1024  # samples per kind that the LaTeX vocabulary is built from
+    threads: int = 0
+    bf16: bool = True
+    eval_every: int = 500
+    eval_samples: int = 64  # per kind
+    eval_langs: list[str] | None = None
+    save_every: int = 100
+    log_every: int = 10
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.stages)
 
 
-def load_config(path: str | Path) -> TrainConfig | LineTrainConfig:
+CONFIGS: dict[str, type[TrainConfig] | type[LineTrainConfig] | type[FormatTrainConfig]] = {
+    "genocr_small": TrainConfig, "genocr_line": LineTrainConfig, "genocr_format": FormatTrainConfig}
+
+
+def load_config(path: str | Path) -> TrainConfig | LineTrainConfig | FormatTrainConfig:
     """Read a TOML run description; unknown keys are errors, so typos do not pass silently.
     Its ``family`` (default ``genocr_small``) says which model, and so which keys, it trains."""
     try:
@@ -113,7 +137,7 @@ def load_config(path: str | Path) -> TrainConfig | LineTrainConfig:
     return config
 
 
-def _validate(c: TrainConfig | LineTrainConfig, where: str) -> None:
+def _validate(c: TrainConfig | LineTrainConfig | FormatTrainConfig, where: str) -> None:
     """Catch values that would otherwise fail deep inside a run, or make it hang."""
     from genocr.train.data import VIEWS
 
@@ -132,6 +156,10 @@ def _validate(c: TrainConfig | LineTrainConfig, where: str) -> None:
             raise OptionError(f"{where}: stage '{s.name}': views '{s.views}' is not one of {', '.join(VIEWS)}")
         if min(s.steps, s.batch_size, s.grad_accum) < 1 or s.lr <= 0:
             raise OptionError(f"{where}: stage '{s.name}': steps, batch_size, grad_accum and lr must be positive")
+    if isinstance(c, FormatTrainConfig):
+        if not c.init:
+            raise OptionError(f"{where}: init must name a line-reader folder (its trunk reads the crops)")
+        return
     if isinstance(c, LineTrainConfig):
         if c.model and c.init:
             raise OptionError(f"{where}: give either model (a new architecture) or init (a checkpoint), not both")

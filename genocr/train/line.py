@@ -6,11 +6,7 @@ last checkpoint. It also saves on Ctrl-C and SIGTERM, so a stopped run loses not
 """
 from __future__ import annotations
 
-import json
-import signal
 import sys
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -19,13 +15,13 @@ import torch
 from PIL import Image
 
 from genocr.bench.metrics import cer
-from genocr.io import atomic_write
 from genocr.models.line import LineConfig, ctc_greedy, line_array
 from genocr.models.line_net import LineNet, batch_tensor, load_line_net, save_line_model
 from genocr.train.config import LineTrainConfig, Stage
 from genocr.train.data import Pair, PairStream, held_out_pairs
-from genocr.train.loop import lr_at, pick_device, recover_checkpoint, resume_state, save_checkpoint
+from genocr.train.loop import recover_checkpoint
 from genocr.train.report import append_log, write_report
+from genocr.train.staged import StagedTrainer
 
 
 class LineBatches(torch.utils.data.IterableDataset):
@@ -91,26 +87,19 @@ def read_pairs(net: LineNet, pairs: list[Pair], device: str, batch_size: int = 3
     return texts
 
 
-class LineTrainer:
-    def __init__(self, config: LineTrainConfig) -> None:
-        self.config = config
-        self.run = Path(config.run_dir).expanduser()
-        self.device = pick_device(config.device)
-        if config.threads:
-            torch.set_num_threads(config.threads)
-        self.net = self._load_or_build().to(self.device).train()
-        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.stages[0].lr, weight_decay=0.01)
-        self.step = resume_state(self.run, self.optimizer, self.device)
-        self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
-        self._stop = False
+class LineTrainer(StagedTrainer):
+    """CTC on line views (``genocr.models.line_net.LineNet``), evaluated by held-out CER."""
 
-    def _load_or_build(self) -> LineNet:
-        last = recover_checkpoint(self.run)
-        if (last / "config.json").is_file():
-            return load_line_net(last)
-        self.run.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.run / "config.json", json.dumps(asdict(self.config), indent=2, ensure_ascii=False))
+    unit = "lines"
+
+    def __init__(self, config: LineTrainConfig) -> None:
+        super().__init__(config)
+        self.eval_pairs = held_out_pairs(config.eval_kinds, config.eval_samples, langs=config.eval_langs)
+
+    def build(self, last: Path | None) -> LineNet:
         c = self.config
+        if last is not None:
+            return load_line_net(last)
         if c.init:
             net = load_line_net(c.init)
         else:
@@ -119,25 +108,8 @@ class LineTrainer:
         net.extend_alphabet(c.extend_alphabet)
         return net
 
-    def stage_at(self, step: int) -> tuple[Stage, int]:
-        for stage in self.config.stages:
-            if step < stage.steps:
-                return stage, step
-            step -= stage.steps
-        return self.config.stages[-1], self.config.stages[-1].steps
-
-    def samples_before(self, step: int) -> int:
-        """Stream positions used before ``step`` (at most one pair per position is a bound)."""
-        total = 0
-        for stage in self.config.stages:
-            n = min(step, stage.steps)
-            total += n * stage.batch_size * stage.grad_accum
-            step -= n
-        return total
-
-    def batches(self, stage: Stage) -> Iterator[dict[str, Any]]:
+    def batches(self, stage: Stage, start: int) -> Iterator[dict[str, Any]]:
         c = self.config
-        start = self.samples_before(self.step)
         stream = PairStream(stage.kinds, c.seed, stage.views, start=start, langs=stage.langs)
         batches = LineBatches(stream, self.net.config, stage.batch_size, c.width_jitter, repeat=c.repeat,
                               seed=c.seed + self.step)
@@ -145,62 +117,10 @@ class LineTrainer:
                                              prefetch_factor=4 if c.num_workers else None)
         return iter(loader)
 
-    def train(self) -> None:
-        c = self.config
-        previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            if self.step == 0:
-                self.evaluate()
-            while self.step < c.total_steps and not self._stop:
-                stage, _ = self.stage_at(self.step)
-                batches = self.batches(stage)
-                while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
-                    self._train_step(stage, batches)
-            if not self._stop and self.step % c.eval_every:
-                self.evaluate()
-            self.save()
-            write_report(self.run)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-        if self._stop:
-            print(f"stopped at step {self.step}; saved {self.run / 'last'}", file=sys.stderr, flush=True)
+    def loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, int]:
+        return ctc_loss(self.net, batch, self.device), len(batch["labels"])
 
-    def _request_stop(self, signum: int, frame: Any) -> None:
-        """Finish the step under way, save, and return (a second signal is not needed)."""
-        self._stop = True
-
-    def _train_step(self, stage: Stage, batches: Iterator[dict[str, Any]]) -> None:
-        c = self.config
-        start = time.perf_counter()
-        lr = lr_at(self.stage_at(self.step)[1], stage)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        total, samples = 0.0, 0
-        for _ in range(stage.grad_accum):
-            batch = next(batches)
-            with torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16, enabled=c.bf16):
-                loss = ctc_loss(self.net, batch, self.device) / stage.grad_accum
-            loss.backward()
-            total += loss.item()
-            samples += len(batch["labels"])
-        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        self.step += 1
-        seconds = time.perf_counter() - start
-        if self.step % c.log_every == 0 or self.step == 1:
-            row = {"step": self.step, "stage": stage.name, "lr": lr, "loss": total, "ctc_loss": total,
-                   "samples_per_s": samples / seconds}
-            append_log(self.run, row)
-            print(f"step {self.step}/{c.total_steps} loss {total:.3f} lr {lr:.2e} "
-                  f"{samples / seconds:.1f} lines/s", file=sys.stderr, flush=True)
-        if self.step % c.eval_every == 0:
-            self.evaluate()
-        if self.step % c.save_every == 0:
-            self.save()
-
-    def evaluate(self) -> float:
+    def evaluate(self) -> None:
         """Mean CER on the held-out pairs (logged as ``eval_ctc_cer``, as genocr-small's CTC head was)."""
         preds = read_pairs(self.net, self.eval_pairs, self.device)
         self.net.train()
@@ -209,14 +129,9 @@ class LineTrainer:
         append_log(self.run, {"step": self.step, "eval_ctc_cer": score, "examples": examples})
         write_report(self.run)
         print(f"step {self.step}: held-out CER {score:.4f}", file=sys.stderr, flush=True)
-        return score
 
-    def save(self) -> None:
-        def write(tmp: Path) -> None:
-            save_line_model(self.net, tmp)
-            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer.pt")
-
-        save_checkpoint(self.run, write)
+    def write(self, folder: Path) -> None:
+        save_line_model(self.net, folder)
 
 
 def export_run(config: LineTrainConfig, folder: Path) -> Path:

@@ -52,7 +52,8 @@ def plot_curves(run: Path, rows: list[dict], panels: dict[str, str]) -> None:
     atomic_write(run / "curves.png", png.getvalue())
 
 
-EVALS = {"eval_cer": "held-out CER, decoder", "eval_ctc_cer": "held-out CER, CTC head"}
+EVALS = {"eval_cer": "held-out CER, decoder", "eval_ctc_cer": "held-out CER, CTC head",
+         "eval_math_ned": "held-out formula token NED", "eval_table_ned": "held-out table token NED"}
 
 
 def write_report(run: Path) -> None:

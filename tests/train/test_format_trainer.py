@@ -1,0 +1,51 @@
+"""The format decoder's trainer: a frozen trunk, a decoder that learns, and the swapped-image check."""
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from genocr.data import latex
+from genocr.models.line import LineConfig
+from genocr.models.line_net import LineNet, save_line_model
+from genocr.train.config import load_config
+from genocr.train.format import FormatTrainer
+
+pytestmark = pytest.mark.skipif(not latex.available(), reason="pdflatex is not installed")
+
+CONFIG = """
+family = "genocr_format"
+run_dir = "{run}"
+init = "{init}"
+num_workers = 0
+eval_every = 2
+eval_samples = 2
+save_every = 2
+log_every = 1
+vocab_samples = 32
+decoder = {{ dim = 32, layers = 1, heads = 2, max_tokens = 24 }}
+[[stage]]
+name = "elements"
+steps = {steps}
+kinds = {{ math = 0.5, table = 0.5 }}
+lr = 1e-3
+warmup = 1
+batch_size = 2
+"""
+
+
+def test_trains_the_decoder_only_and_resumes(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2})),
+                    tmp_path / "line")
+    path = tmp_path / "run.toml"
+    path.write_text(CONFIG.format(run=tmp_path / "run", init=tmp_path / "line", steps=2))
+    trainer = FormatTrainer(load_config(path))
+    trunk = {k: v.clone() for k, v in trainer.net.trunk.state_dict().items()}
+    trainer.train()
+    assert all(torch.equal(trunk[k], v) for k, v in trainer.net.trunk.state_dict().items())  # frozen
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if "eval_math_ned" in r]
+    assert [r["step"] for r in evals] == [0, 2] and "eval_table_swapped_ned" in evals[-1]
+    path.write_text(CONFIG.format(run=tmp_path / "run", init=tmp_path / "line", steps=3))
+    assert FormatTrainer(load_config(path)).step == 2
