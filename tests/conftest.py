@@ -137,3 +137,16 @@ def pdf3_path(tmp_path: Path) -> Path:
     pages = [text_image(f"Page {i}", (300, 400)) for i in (1, 2, 3)]
     pages[0].save(path, save_all=True, append_images=pages[1:])
     return path
+
+
+@pytest.fixture(scope="session")
+def line_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny genocr-small v2 line reader (random weights, alphabet "abc "), saved as a folder."""
+    from genocr.models.line import LineConfig
+    from genocr.models.line_net import LineNet, save_line_model
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("line") / "m"
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2,
+                                                  "alphabet": "abc "})), folder)
+    return folder

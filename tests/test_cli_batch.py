@@ -7,19 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from genocr.models.line import LineConfig
-from genocr.models.line_net import LineNet, save_line_model
 from genocr.progress import Progress
 from test_cli import genocr, one_line_error
 from tests_helpers import text_image
-
-
-@pytest.fixture(scope="module")
-def line_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("line") / "m"
-    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2,
-                                                  "alphabet": "abc "})), folder)
-    return folder
 
 
 def test_a_folder_reads_on_two_workers_past_a_bad_file_then_resumes(line_model: Path, tmp_path: Path) -> None:

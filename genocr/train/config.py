@@ -36,7 +36,25 @@ class RunConfig:
 
 
 @dataclass
-class TrainConfig(RunConfig):
+class StagedConfig(RunConfig):
+    """A run in stages, evaluated, checkpointed and logged every so many steps; ``init`` is a
+    model folder to start from instead of random weights."""
+
+    init: str = ""
+    eval_every: int = 500
+    eval_samples: int = 128
+    eval_langs: list[str] | None = None
+    save_every: int = 100
+    log_every: int = 10
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def total_steps(self) -> int:
+        return sum(s.steps for s in self.stages)
+
+
+@dataclass
+class TrainConfig(StagedConfig):
     """A genocr-small v1 run (the Qwen2-VL family, ``genocr.train.loop``)."""
 
     family: str = "genocr_small"
@@ -45,71 +63,46 @@ class TrainConfig(RunConfig):
     ctc_weight: float = 0.0  # auxiliary CTC loss on the vision encoder (genocr/models/ctc.py); 0: off
     ctc_upsample: int = 1  # CTC steps per encoder column (genocr.models.ctc.VisionCTC.set_upsample)
     lm_weight: float = 1.0  # the decoder's loss; 0 trains the encoder and CTC head alone, 4x faster
-    init: str = ""  # a genocr-small checkpoint folder to start from instead of random weights
     view_stretch: float = 1.0  # horizontal stretch of line views (genocr.models.small.set_view)
     max_width: int = 1024  # widest line view, px
     tokenizer_samples: dict[str, int] = field(default_factory=lambda: {"slice": 5000})
-    eval_every: int = 500
-    eval_samples: int = 128
     eval_kinds: dict[str, float] = field(default_factory=lambda: {"slice": 1.0})
-    eval_langs: list[str] | None = None
     save_every: int = 200
-    log_every: int = 10
-    stages: list[Stage] = field(default_factory=list)
-
-    @property
-    def total_steps(self) -> int:
-        return sum(s.steps for s in self.stages)
 
 
 @dataclass
-class LineTrainConfig(RunConfig):
+class NetConfig(StagedConfig):
+    """A run of one of genocr-small v2's networks: CPU threads and bf16 autocast."""
+
+    threads: int = 0  # torch threads (0: torch's default)
+    bf16: bool = True  # bf16 autocast for the network (2.1x faster steps on this CPU); losses stay fp32
+
+
+@dataclass
+class LineTrainConfig(NetConfig):
     """A genocr-small v2 run (the line reader, ``genocr.train.line``): the architecture
     (``model``, or ``init``'s), the data stages and the evaluation."""
 
     family: str = "genocr_line"
-    init: str = ""  # a line-reader folder to start from (its weights and architecture)
     model: dict[str, Any] = field(default_factory=dict)  # LineConfig fields for a new model
     extend_alphabet: str = ""  # characters to add to init's alphabet (new head rows)
     width_jitter: float = 0.15  # views squeezed or stretched by up to this share in training
-    threads: int = 0  # torch threads (0: torch's default)
-    bf16: bool = True  # bf16 autocast for the network (2.1x faster steps on this CPU); the loss stays fp32
     repeat: int = 1  # times each pool of generated lines is served (genocr.train.line.LineBatches)
-    eval_every: int = 500
     eval_samples: int = 256
     eval_kinds: dict[str, float] = field(default_factory=lambda: {"slice": 0.5, "page": 0.5})
     eval_langs: list[str] | None = field(default_factory=lambda: ["en"])
-    save_every: int = 100
-    log_every: int = 10
-    stages: list[Stage] = field(default_factory=list)
-
-    @property
-    def total_steps(self) -> int:
-        return sum(s.steps for s in self.stages)
 
 
 @dataclass
-class FormatTrainConfig(RunConfig):
+class FormatTrainConfig(NetConfig):
     """A run of genocr-small's format decoder (``genocr.train.format``): formula and table crops
     to LaTeX on the line reader's trunk (``init``: a line-reader folder, or a format checkpoint)."""
 
     family: str = "genocr_format"
-    init: str = ""
     decoder: dict[str, Any] = field(default_factory=dict)  # FormatConfig fields (dim, layers, heads, ...)
     freeze_trunk: bool = True  # the CTC-trained trunk is GOT's stage 1: keep it, train the decoder
     vocab_samples: int = 1024  # samples per kind that the LaTeX vocabulary is built from
-    threads: int = 0
-    bf16: bool = True
-    eval_every: int = 500
     eval_samples: int = 64  # per kind
-    eval_langs: list[str] | None = None
-    save_every: int = 100
-    log_every: int = 10
-    stages: list[Stage] = field(default_factory=list)
-
-    @property
-    def total_steps(self) -> int:
-        return sum(s.steps for s in self.stages)
 
 
 CONFIGS: dict[str, type[TrainConfig] | type[LineTrainConfig] | type[FormatTrainConfig]] = {

@@ -43,6 +43,26 @@ def lr_at(step: int, stage: Stage) -> float:
     return stage.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+def stage_at(stages: list[Stage], step: int) -> tuple[Stage, int]:
+    """The stage that ``step`` falls in, and the step within it."""
+    for stage in stages:
+        if step < stage.steps:
+            return stage, step
+        step -= stage.steps
+    return stages[-1], stages[-1].steps
+
+
+def samples_before(stages: list[Stage], step: int) -> int:
+    """Stream positions used before ``step``: a bound (a sample gives at least one item), so a
+    resumed run starts past all of them."""
+    total = 0
+    for stage in stages:
+        n = min(step, stage.steps)
+        total += n * stage.batch_size * stage.grad_accum
+        step -= n
+    return total
+
+
 def save_checkpoint(run: Path, write: Callable[[Path], None]) -> None:
     """Replace ``run/last`` atomically: ``write`` fills a folder beside it, then they swap
     (``recover_checkpoint`` repairs a run killed between the two renames)."""
@@ -113,26 +133,11 @@ class Trainer:
         return model
 
     def stage_at(self, step: int) -> tuple[Stage, int]:
-        """The stage that ``step`` falls in, and the step within it."""
-        for stage in self.config.stages:
-            if step < stage.steps:
-                return stage, step
-            step -= stage.steps
-        return self.config.stages[-1], self.config.stages[-1].steps
-
-    def samples_before(self, step: int) -> int:
-        """Pairs drawn before ``step``: a bound on the stream positions used (a sample gives at
-        least one pair), so a resumed run starts past all of them."""
-        total = 0
-        for stage in self.config.stages:
-            n = min(step, stage.steps)
-            total += n * stage.batch_size * stage.grad_accum
-            step -= n
-        return total
+        return stage_at(self.config.stages, step)
 
     def batches(self, stage: Stage) -> Any:
         c = self.config
-        start = self.samples_before(self.step)
+        start = samples_before(self.config.stages, self.step)
         stream = PairStream(stage.kinds, c.seed, stage.views, start=start, langs=stage.langs)
         loader = torch.utils.data.DataLoader(
             stream, batch_size=stage.batch_size, collate_fn=Collator(self.model, c.max_target_tokens),

@@ -20,8 +20,9 @@ from typing import Any, Iterator
 import torch
 
 from genocr.io import atomic_write
-from genocr.train.config import LineTrainConfig, Stage
-from genocr.train.loop import lr_at, pick_device, recover_checkpoint, resume_state, save_checkpoint
+from genocr.train.config import NetConfig, Stage
+from genocr.train.loop import (lr_at, pick_device, recover_checkpoint, resume_state, samples_before,
+                               save_checkpoint, stage_at)
 from genocr.train.report import append_log, write_report
 
 
@@ -30,7 +31,7 @@ class StagedTrainer(ABC):
 
     unit = "samples"
 
-    def __init__(self, config: LineTrainConfig | Any) -> None:
+    def __init__(self, config: NetConfig) -> None:
         self.config = config
         self.run = Path(config.run_dir).expanduser()
         self.device = pick_device(config.device)
@@ -67,21 +68,7 @@ class StagedTrainer(ABC):
         """Write the network's files into ``folder`` (the optimiser state is added by save)."""
 
     def stage_at(self, step: int) -> tuple[Stage, int]:
-        """The stage that ``step`` falls in, and the step within it."""
-        for stage in self.config.stages:
-            if step < stage.steps:
-                return stage, step
-            step -= stage.steps
-        return self.config.stages[-1], self.config.stages[-1].steps
-
-    def samples_before(self, step: int) -> int:
-        """Stream positions used before ``step`` (a sample gives at least one item: a bound)."""
-        total = 0
-        for stage in self.config.stages:
-            n = min(step, stage.steps)
-            total += n * stage.batch_size * stage.grad_accum
-            step -= n
-        return total
+        return stage_at(self.config.stages, step)
 
     def train(self) -> None:
         c = self.config
@@ -91,7 +78,7 @@ class StagedTrainer(ABC):
                 self.evaluate()
             while self.step < c.total_steps and not self._stop:
                 stage, _ = self.stage_at(self.step)
-                batches = self.batches(stage, self.samples_before(self.step))
+                batches = self.batches(stage, samples_before(self.config.stages, self.step))
                 while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
                     self._train_step(stage, batches)
             if not self._stop and self.step % c.eval_every:

@@ -13,7 +13,7 @@ def test_parse_box_accepts_commas_spaces_and_floats() -> None:
 
 
 @pytest.mark.parametrize(("spec", "fragment"), [
-    ("10,20,30", "four numbers"), ("a,b,c,d", "not four numbers"),
+    ("10,20,30", "four numbers"), ("a,b,c,d", "not four finite numbers"),
     ("30,20,10,40", "x2 must exceed x1"), ("10,40,30,40", "empty"),
 ])
 def test_parse_box_rejects_bad_boxes(spec: str, fragment: str) -> None:
