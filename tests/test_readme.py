@@ -1,5 +1,8 @@
 """Every command block of the README, run as a newcomer runs it, on a fresh copy of the repository.
 
+Each line of a ``bash`` block is a command; each ``python`` block is a script run with the
+set-up's interpreter.
+
 A command must exit 0 unless the README announces otherwise on its line:
 
 - ``# exit N``: it must exit with N (a refusal the README shows on purpose);
@@ -24,6 +27,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+PYTHON = re.compile(r"```python\n(.*?)```", re.S)
 NOT_RUN = ("make setup", "make test")
 pytestmark = pytest.mark.slow
 
@@ -49,6 +53,8 @@ def commands(readme: Path = REPO / "README.md") -> list[Command]:
             needs = re.search(r"\bneeds: ([^;]+)", note)
             out.append(Command(code, int(exit_code[1]) if exit_code else 0, "runs for hours" in note,
                                needs[1].strip() if needs else ""))
+    for script in PYTHON.findall(readme.read_text(encoding="utf-8")):
+        out.append(Command(".venv/bin/python - <<'GENOCR_README_EOF'\n" + script + "GENOCR_README_EOF"))
     return out
 
 
