@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from genocr.clickutil import LazyGroup, fail
+from genocr.clickutil import LazyGroup, fail, limit_options
 from genocr.errors import GenocrError
 
 EXAMPLES = """
@@ -74,10 +74,11 @@ def main() -> None:
 @click.option("--workers", default="auto", show_default=True, metavar="auto|N",
               help="Reader processes for many inputs (auto: one per core for genocr's small models, else 1).")
 @click.option("--skip-existing", is_flag=True, help="With --out: skip inputs whose output file is already there (resume).")
+@limit_options
 def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, tiles: str | None,
          pages: str | None, multi_page: bool, model_name: str | None, fmt: str | None, out_dir: Path | None,
          stream: bool, dpi: int, max_new_tokens: int, device: str, dtype: str, workers: str,
-         skip_existing: bool) -> None:
+         skip_existing: bool, limits: Any, max_depth: int) -> None:
     """Read FILES (images, PDFs, folders, globs, or - for stdin) and print or save their text."""
     from genocr.io import atomic_write, expand_sources, parse_page_range
     from genocr.models import DEFAULT_MODEL
@@ -103,7 +104,7 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     sources, failures = [], 0
     for arg in files:  # a missing file is reported, the others are still read
         try:
-            sources.extend(expand_sources([arg]))
+            sources.extend(expand_sources([arg], max_depth))
         except GenocrError as exc:
             failures += 1
             click.echo(f"genocr: error: {exc}", err=True)
@@ -127,10 +128,10 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
             fail(f"{failures} input(s) could not be read", 1)
         return
     n_workers = _workers(workers, model, len(jobs), stream or "-" in sources)
-    total = sum(_count(s, selected) for j in jobs for s in ([j.source] if isinstance(j.source, str) else j.source))
+    total = sum(_count(s, selected, limits) for j in jobs for s in ([j.source] if isinstance(j.source, str) else j.source))
     bar = Progress(total or None, "page", "reading")
     read_options: dict[str, Any] = dict(task=task, box=box, color=color, tiles=tiles, pages=selected,
-                                        multi_page=multi_page, dpi=dpi)
+                                        multi_page=multi_page, dpi=dpi, limits=limits)
     if n_workers == 1:  # in this process: pages tick as they are read, and tokens can stream
         read_options["on_page"] = lambda page: bar.update(len(page.pages))
         if stream:
@@ -191,14 +192,14 @@ def models() -> None:
     click.echo("\nAny GOT-OCR2.0 or Qwen2-VL checkpoint folder also works: genocr read --model PATH ...")
 
 
-def _count(source: str, selected: list[int] | None) -> int:
+def _count(source: str, selected: list[int] | None, limits: Any) -> int:
     """Pages a source will yield, for the progress bar (0 when unknown, e.g. stdin)."""
     from genocr.io import count_pages
 
     if source == "-":
         return 0
     try:
-        n = count_pages(source)
+        n = count_pages(source, limits)
     except GenocrError:
         return 0  # reported properly when the file is read
     return n if selected is None else len([p for p in selected if p <= n])

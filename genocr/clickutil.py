@@ -71,6 +71,38 @@ class LazyGroup(OneLineErrors):
                 formatter.write_dl(rows)
 
 
+def limit_options(function: Any) -> Any:
+    """Decorator (below ``@click.command``): the input limits every reading command takes,
+    gathered into one ``limits`` argument (``genocr.io.Limits``), and ``--max-depth``, how far a
+    ``**`` pattern descends."""
+    import functools
+
+    from genocr.io.load import DEFAULT_LIMITS as d, MAX_GLOB_DEPTH
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, max_pixels: int, max_pages: int, max_stdin_bytes: int, max_page_objects: int,
+                **kwargs: Any) -> Any:
+        from genocr.io import Limits
+
+        return function(*args, limits=Limits(max_pixels, max_pages, max_stdin_bytes, max_page_objects), **kwargs)
+
+    options = [
+        click.option("--max-pixels", type=click.IntRange(1), default=d.pixels, show_default=True,
+                     help="Refuse a page or frame of more pixels (decompression bombs)."),
+        click.option("--max-pages", type=click.IntRange(1), default=d.pages, show_default=True,
+                     help="Refuse a document with more pages to read."),
+        click.option("--max-stdin-bytes", type=click.IntRange(1), default=d.stdin_bytes, show_default=True,
+                     help="Refuse standard input larger than this."),
+        click.option("--max-page-objects", type=click.IntRange(1), default=d.page_objects, show_default=True,
+                     help="Refuse a PDF page with more drawing objects (PDFium cannot be stopped mid-page)."),
+        click.option("--max-depth", type=click.IntRange(0), default=MAX_GLOB_DEPTH, show_default=True,
+                     help="Folders a ** pattern descends (links to folders are never followed)."),
+    ]
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
+
+
 def fail(message: str, code: int) -> NoReturn:
     """Print ``genocr: error: message`` on stderr and exit with ``code``."""
     click.echo(f"genocr: error: {message}", err=True)

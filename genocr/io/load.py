@@ -5,12 +5,14 @@ naming the source, so the CLI never shows a PIL or PDFium traceback.
 """
 from __future__ import annotations
 
+import fnmatch
 import functools
 import glob
 import io
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,17 +24,36 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from genocr.errors import InputError, OptionError
 
+# genocr's own --max-pixels limit is checked from the header, before decoding; Pillow's warning
+# below its hard limit would only repeat it (its error above that limit stays).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 SOURCE_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
 PDF_MAGIC = b"%PDF"
 IN_MEMORY = "<image>"
 MAX_PAGE_NUMBER = 100_000  # keeps a typo like "1-99999999" from building a huge list
+MAX_GLOB_DEPTH = 16  # folders a "**" pattern descends
 
 _RANGE_PART = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _DIGITS = re.compile(r"([0-9]+)")
 
 Source = str | os.PathLike | bytes | Image.Image
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one input may cost before any of it is decoded; each refusal names its option."""
+
+    pixels: int = 50_000_000  # per page or frame (--max-pixels): an A4 page at 600 dpi is 35 MP
+    pages: int = 5_000  # per document (--max-pages)
+    stdin_bytes: int = 512 << 20  # read from standard input (--max-stdin-bytes)
+    page_objects: int = 100_000  # drawing objects on a PDF page (--max-page-objects): PDFium took
+    # minutes over a page of 300,000 strokes (60,000 took 5.5 s here), and cannot be stopped mid-page
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -70,8 +91,59 @@ def _natural_key(text: str) -> list[str | int]:
     return [int(t) if t.isdigit() else t.lower() for t in _DIGITS.split(text)]
 
 
-def expand_sources(args: Sequence[str]) -> list[str]:
-    """Expand CLI arguments (files, folders, globs, "-") into the list of sources to read."""
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A glob pattern as a regular expression: ``*`` and ``?`` within one path part, ``**/``
+    any number of folders (none included), as :func:`glob.glob` reads them."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append(r"(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1 :]:
+            j = pattern.index("]", i + 1)
+            out.append(fnmatch.translate(pattern[i : j + 1])[4:-3])  # the class, as fnmatch reads it
+            i = j + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def _glob(pattern: str, max_depth: int) -> list[str]:
+    """Files matching ``pattern``; ``**`` descends at most ``max_depth`` folders and never
+    through a symbolic link to a folder (a link to "." would make the walk endless)."""
+    if "**" not in pattern:
+        return [m for m in glob.glob(pattern) if os.path.isfile(m)]
+    root = pattern.split("**", 1)[0] or "."
+    base = glob.glob(root) if _GLOB_CHARS.search(root) else [root]
+    regex = _pattern(os.path.normpath(pattern) if pattern.startswith(("/", ".")) else pattern)
+    found = []
+    for top in base:
+        start = top.rstrip(os.sep).count(os.sep)
+        for folder, dirs, files in os.walk(top, followlinks=False):
+            if folder.rstrip(os.sep).count(os.sep) - start >= max_depth:
+                dirs.clear()
+            for name in files:
+                path = os.path.join(folder, name)
+                if top == "." and not pattern.startswith("./"):
+                    path = os.path.relpath(path)
+                if os.path.isfile(path) and (regex.fullmatch(path) or regex.fullmatch(os.path.normpath(path))):
+                    found.append(path)
+    return found
+
+
+def expand_sources(args: Sequence[str], max_depth: int = MAX_GLOB_DEPTH) -> list[str]:
+    """Expand CLI arguments (files, folders, globs, "-") into the list of sources to read; a
+    ``**`` pattern descends at most ``max_depth`` folders, not following folder links."""
     sources: list[str] = []
     for arg in args:
         if arg == "-" or os.path.isfile(arg):
@@ -86,7 +158,7 @@ def expand_sources(args: Sequence[str]) -> list[str]:
             if not found:
                 raise InputError(f"{arg}: the folder has no image or PDF files")
         elif _GLOB_CHARS.search(arg):
-            found = [match for match in glob.glob(arg, recursive=True) if os.path.isfile(match)]
+            found = _glob(arg, max_depth)
             if not found:
                 raise InputError(f"{arg}: no files match the pattern")
         else:
@@ -96,12 +168,16 @@ def expand_sources(args: Sequence[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _read_stream(stream: BinaryIO) -> bytes:
-    """Stdin can be read only once; cache it so count_pages("-") and load_pages("-") agree."""
-    return stream.read()
+def _read_stream(stream: BinaryIO, limit: int) -> bytes:
+    """Stdin can be read only once; cache it so count_pages("-") and load_pages("-") agree.
+    More than ``limit`` bytes is refused, not read."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"-: standard input is larger than {limit} bytes (--max-stdin-bytes)")
+    return data
 
 
-def _resolve(source: Source) -> tuple[str, bytes | str | Image.Image]:
+def _resolve(source: Source, limits: Limits = DEFAULT_LIMITS) -> tuple[str, bytes | str | Image.Image]:
     """Return the display name and the payload: bytes, a file path or a PIL image."""
     if isinstance(source, Image.Image):
         return IN_MEMORY, source
@@ -115,7 +191,7 @@ def _resolve(source: Source) -> tuple[str, bytes | str | Image.Image]:
     # place: results and errors stay printable and encodable; the file is opened by its bytes.
     name = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if name == "-":
-        data = _read_stream(sys.stdin.buffer)
+        data = _read_stream(sys.stdin.buffer, limits.stdin_bytes)
         if not data:
             raise InputError("-: standard input is empty")
         return name, data
@@ -180,12 +256,15 @@ def _pdf_failure(payload: bytes | str, error: pdfium.PdfiumError) -> str:
     return _PDF_ERRORS.get(error.err_code, f"not a readable PDF ({_one_line(error)})")
 
 
-def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int) -> Iterator[Page]:
+def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, dpi: int,
+               limits: Limits) -> Iterator[Page]:
     """The selected pages, each rendered when it is asked for (the selection is checked now)."""
     pdf = _open_pdf(payload, name)
     try:
         count = len(pdf)
         numbers = _select(pages, count, name, f"the PDF has {_plural(count, 'page')}")
+        if len(numbers) > limits.pages:
+            raise InputError(f"{name}: {len(numbers)} pages to read, more than {limits.pages} (--max-pages)")
     except BaseException:
         pdf.close()
         raise
@@ -193,21 +272,26 @@ def _pdf_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | Non
     def render() -> Iterator[Page]:
         try:
             for number in numbers:
-                yield Page(_render(pdf, number, name, dpi), name, number, dpi)
+                yield Page(_render(pdf, number, name, dpi, limits), name, number, dpi)
         finally:
             pdf.close()
 
     return render()
 
 
-def _render(pdf: pdfium.PdfDocument, number: int, name: str, dpi: int) -> Image.Image:
-    """Render one page; refuse sizes PIL would call a decompression bomb before allocating them."""
+def _render(pdf: pdfium.PdfDocument, number: int, name: str, dpi: int, limits: Limits) -> Image.Image:
+    """Render one page, once its size and its number of drawing objects are within the limits."""
     scale = dpi / 72  # PDF units are 1/72 inch
     try:
         page = pdf[number - 1]
         width, height = (round(side * scale) for side in page.get_size())
-        if Image.MAX_IMAGE_PIXELS and width * height > 2 * Image.MAX_IMAGE_PIXELS:
-            raise InputError(f"{name}: page {number} would be {width}x{height} pixels at {dpi} dpi; use a lower dpi")
+        if width * height > limits.pixels:
+            raise InputError(f"{name}: page {number} would be {width}x{height} pixels at {dpi} dpi, more than "
+                             f"{limits.pixels} (--max-pixels; or a lower --dpi)")
+        objects = pdfium_raw.FPDFPage_CountObjects(page.raw)
+        if objects > limits.page_objects:
+            raise InputError(f"{name}: page {number} holds {objects} drawing objects, more than "
+                             f"{limits.page_objects} (--max-page-objects)")
         return page.render(scale=scale).to_pil()
     except pdfium.PdfiumError as error:
         raise InputError(f"{name}: page {number} cannot be rendered ({_one_line(error)})") from error
@@ -259,9 +343,14 @@ def _frame(image: Image.Image, number: int, name: str) -> Image.Image:
         raise _image_error(name, error) from error
 
 
-def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | None) -> list[Page]:
+def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | None, limits: Limits) -> list[Page]:
     count = _frame_count(image, name)
     numbers = _select(pages, count, name, f"the image has {_plural(count, 'frame')}")
+    if len(numbers) > limits.pages:
+        raise InputError(f"{name}: {len(numbers)} frames to read, more than {limits.pages} (--max-pages)")
+    w, h = image.size
+    if w * h > limits.pixels:  # the header says so: refused before a pixel is decoded
+        raise InputError(f"{name}: {w}x{h} pixels, more than {limits.pixels} (--max-pixels)")
     return [Page(_frame(image, number, name), name, number, _image_dpi(image)) for number in numbers]
 
 
@@ -273,33 +362,36 @@ def _image_dpi(image: Image.Image) -> int:
         return 0
 
 
-def iter_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> Iterator[Page]:
+def iter_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200,
+               limits: Limits = DEFAULT_LIMITS) -> Iterator[Page]:
     """The selected 1-based pages (PDF pages or image frames) of one source as RGB pages, a
     PDF's rendered one at a time as they are taken, so a long PDF never sits in memory whole.
-    A bad source or selection fails here, before the first page."""
+    A bad source or selection, or one over ``limits``, fails here, before the first page (a PDF
+    page's own limits are checked as it is rendered)."""
     if dpi < 1:
         raise OptionError(f"dpi must be a positive number, not {dpi}")
-    name, payload = _resolve(source)
+    name, payload = _resolve(source, limits)
     if isinstance(payload, Image.Image):
         start = payload.tell()
         try:
-            return iter(_image_pages(payload, name, pages))
+            return iter(_image_pages(payload, name, pages, limits))
         finally:
             payload.seek(start)  # leave the caller's image on the frame it was on
     if _is_pdf(payload):
-        return _pdf_pages(payload, name, pages, dpi)
+        return _pdf_pages(payload, name, pages, dpi, limits)
     with _open_image(payload, name) as image:
-        return iter(_image_pages(image, name, pages))
+        return iter(_image_pages(image, name, pages, limits))
 
 
-def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200) -> list[Page]:
+def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200,
+               limits: Limits = DEFAULT_LIMITS) -> list[Page]:
     """Load the selected 1-based pages (PDF pages or image frames) of one source as RGB pages."""
-    return list(iter_pages(source, pages, dpi))
+    return list(iter_pages(source, pages, dpi, limits))
 
 
-def count_pages(source: Source) -> int:
+def count_pages(source: Source, limits: Limits = DEFAULT_LIMITS) -> int:
     """Count pages or frames without rendering or decoding them, e.g. for a progress bar."""
-    name, payload = _resolve(source)
+    name, payload = _resolve(source, limits)
     if isinstance(payload, Image.Image):
         return _frame_count(payload, name)
     if _is_pdf(payload):

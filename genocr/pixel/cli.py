@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 from PIL import Image
 
+from genocr.clickutil import limit_options
 from genocr.errors import GenocrError, InputError, ModelError, OptionError
 
 
@@ -50,7 +51,8 @@ def _stem(source: str, used: set[str]) -> str:
     return stem
 
 
-def _process(task: str, images: tuple[str, ...], out_dir: Path, run: Callable[[Image.Image], Image.Image]) -> None:
+def _process(task: str, images: tuple[str, ...], out_dir: Path, run: Callable[[Image.Image], Image.Image],
+             limits: Any, max_depth: int) -> None:
     from tqdm import tqdm
 
     from genocr.io import atomic_write, expand_sources, load_pages
@@ -59,13 +61,13 @@ def _process(task: str, images: tuple[str, ...], out_dir: Path, run: Callable[[I
     sources, failures, used = [], 0, set()
     for arg in images:  # a bad input is reported; the others are still processed
         try:
-            sources.extend(expand_sources([arg]))
+            sources.extend(expand_sources([arg], max_depth))
         except GenocrError as exc:
             failures += 1
             click.echo(f"genocr: error: {exc}", err=True)
     for source in tqdm(sources, desc=task, unit="input", disable=None, file=sys.stderr):
         try:
-            pages = load_pages(source)
+            pages = load_pages(source, limits=limits)
         except GenocrError as exc:
             failures += 1
             tqdm.write(f"genocr: error: {exc}", file=sys.stderr)
@@ -92,9 +94,10 @@ def _command(name: str, task: str, summary: str) -> click.Command:
     @click.option("--raw", is_flag=True, help="Decode the network's output as UPOCR does: no colour-decided "
                   "mask edges, no pasting of erased pixels into the input.")
     @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+    @limit_options
     def command(images: tuple[str, ...], out_dir: Path, model_name: str | None, baseline: bool, raw: bool,
-                device: str) -> None:  # fmt: skip
-        _process(task, images, out_dir, _runner(task, model_name, baseline, raw, device))
+                device: str, limits: Any, max_depth: int) -> None:  # fmt: skip
+        _process(task, images, out_dir, _runner(task, model_name, baseline, raw, device), limits, max_depth)
 
     return command
 

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from PIL import Image
 
 from genocr.errors import InputError, OptionError
-from genocr.io import Page, iter_pages, load_pages
+from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
@@ -76,6 +76,7 @@ class OCR:
         dpi: int = 200,
         on_text: Callable[[str], None] | None = None,
         on_page: Callable[[PageResult], None] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> ReadResult:
         """Read one source (image, multi-frame TIFF, PDF, bytes or PIL image), or a list of them.
 
@@ -85,12 +86,13 @@ class OCR:
         ``box`` is in pixels of each page; with ``color`` it places a frame of that colour,
         without ``box``, ``color`` asks for the text inside a frame already on the image.
         ``tiles`` reads each page at dynamic resolution; ``multi_page`` reads the selected
-        pages together into one output, as GOT's multi-page mode does.
+        pages together into one output, as GOT's multi-page mode does. ``limits`` bounds what an
+        input may cost (pixels, pages, stdin bytes, PDF drawing objects: ``genocr.io.Limits``).
         """
         base = self.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
         max_tiles = parse_tiles(tiles)
         start = time.perf_counter()
-        loaded = self._load(source, pages, dpi)
+        loaded = self._load(source, pages, dpi, limits)
         # Pages one at a time (a PDF's rendered as it goes); multi-page mode needs them together.
         groups = iter([list(loaded)]) if multi_page else ([p] for p in loaded)
         results, name = [], ""
@@ -155,10 +157,11 @@ class OCR:
             yield self.read(source, **options)  # type: ignore[arg-type]
 
     @staticmethod
-    def _load(source: Source | Sequence[Source], pages: str | Sequence[int] | None, dpi: int) -> Iterator[Page]:
+    def _load(source: Source | Sequence[Source], pages: str | Sequence[int] | None, dpi: int,
+              limits: Limits) -> Iterator[Page]:
         if not isinstance(source, (list, tuple)):
-            return iter_pages(source, pages=pages, dpi=dpi)
-        loaded = [p for s in source for p in load_pages(s, pages=pages, dpi=dpi)]
+            return iter_pages(source, pages=pages, dpi=dpi, limits=limits)
+        loaded = [p for s in source for p in load_pages(s, pages=pages, dpi=dpi, limits=limits)]
         names = ", ".join(dict.fromkeys(p.source for p in loaded))
         return iter([Page(p.image, names, i) for i, p in enumerate(loaded, 1)])
 

@@ -251,8 +251,32 @@ def test_corrupt_pdf_is_rejected(tmp_path: Path) -> None:
 
 
 def test_huge_pdf_render_is_refused(pdf_path: Path) -> None:
-    with pytest.raises(InputError, match=r"page 1 would be \d+x\d+ pixels at 100000 dpi; use a lower dpi"):
+    with pytest.raises(InputError, match=r"page 1 would be \d+x\d+ pixels at 100000 dpi, more than 50000000 \(--max-pixels"):
         load_pages(pdf_path, pages="1", dpi=100_000)
+
+
+def test_limits_are_checked_before_decoding(tmp_path: Path, pdf_path: Path) -> None:
+    from genocr.io import Limits
+
+    Image.new("L", (3000, 2000), 255).save(tmp_path / "big.png")
+    with pytest.raises(InputError, match=r"3000x2000 pixels, more than 5000000 \(--max-pixels\)"):
+        load_pages(tmp_path / "big.png", limits=Limits(pixels=5_000_000))
+    with pytest.raises(InputError, match=r"pages to read, more than 1 \(--max-pages\)"):
+        load_pages(pdf_path, limits=Limits(pages=1))
+    with pytest.raises(InputError, match=r"drawing objects, more than 1 \(--max-page-objects\)"):
+        load_pages(pdf_path, pages="1", limits=Limits(page_objects=0))
+
+
+def test_a_recursive_pattern_does_not_follow_folder_links(tmp_path: Path) -> None:
+    from genocr.io import expand_sources
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    Image.new("RGB", (8, 8)).save(tmp_path / "x.png")
+    Image.new("RGB", (8, 8)).save(tmp_path / "a" / "b" / "y.png")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)  # endless for a walk that follows links
+    found = expand_sources([str(tmp_path / "**" / "*.png")])
+    assert sorted(Path(p).name for p in found) == ["x.png", "y.png"]
+    assert [Path(p).name for p in expand_sources([str(tmp_path / "**" / "*.png")], max_depth=1)] == ["x.png"]
 
 
 def test_bad_dpi_and_page_spec_are_option_errors(pdf_path: Path) -> None:
