@@ -21,7 +21,8 @@ Suites: text, formula, table, scene, chart, molecule (accuracy and speed per sys
         data (data-engine samples/s per kind on one core),
         pixel (text removal, segmentation, tamper: pixel model beside classical baselines),
         batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set),
-        boxes (word boxes, confidence and the searchable PDF against true boxes).
+        boxes (word boxes, confidence and the searchable PDF against true boxes),
+        reliability (500+ malformed inputs: no traceback, no hang, bounded memory).
 \b
 Examples:
   genocr bench text --peers tesseract,rapidocr --limit 5
@@ -152,7 +153,23 @@ def boxes_command(model: str, data: Path | None, n_synthetic: int, limit: int | 
     click.echo(f"wrote {out / 'boxes.md'}", err=True)
 
 
-EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command, "boxes": boxes_command}
+@click.command("reliability")
+@click.option("--model", default=None, metavar="NAME|PATH", help="The model `read` cases use.  [default: genocr-small]")
+@click.option("--seed", type=int, default=0, show_default=True, help="The corpus's seed.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
+def reliability_command(model: str | None, seed: int, out: Path) -> None:
+    """Run read, erase and segment over 500+ malformed inputs and hostile options (genocr/bench/corpus.py)."""
+    from genocr.bench import corpus
+    from genocr.progress import Progress
+
+    with Progress(None, "case", "reliability") as bar:
+        _, text = corpus.run(out, seed, model, progress=lambda done, total: bar.update(1))
+    click.echo(text)
+    click.echo(f"wrote {out / 'reliability.md'}", err=True)
+
+
+EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command, "boxes": boxes_command,
+         "reliability": reliability_command}
 
 
 class _SuiteGroup(OneLineErrors):
