@@ -2,7 +2,7 @@
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures texlive-fonts-recommended libcairo2 wamerican fonts-freefont-ttf fonts-urw-base35 fonts-wqy-microhei fonts-open-sans fonts-crosextra-carlito fonts-crosextra-caladea fonts-ebgaramond fonts-lmodern groff poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim osra
+APT_PKGS := fonts-dejavu-core fonts-noto-cjk fonts-liberation2 wordnet-base texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures texlive-fonts-recommended libcairo2 wamerican fonts-freefont-ttf fonts-urw-base35 fonts-wqy-microhei fonts-open-sans fonts-crosextra-carlito fonts-crosextra-caladea fonts-ebgaramond fonts-lmodern groff poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim osra chromium
 
 .PHONY: setup test test-slow apt clean
 
@@ -12,7 +12,7 @@ setup: apt
 	# torch first, pinned: on these machines pip takes the local CPU build of 2.13.0; a bare
 	# `torch` would pull a multi-GB CUDA build. Elsewhere add --index-url .../whl/cpu by hand.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt -e '.[data,bench,scale,dev]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[data,bench,scale,serve,dev]'
 	$(BIN)/python -m genocr.export.vendor
 
 # Debian packages (fonts, renderers): installed only when missing and when we are root.

@@ -32,6 +32,7 @@ SUBSYSTEMS = {
     "data": ("genocr.data.cli:data_cli", "Make and inspect synthetic training data."),
     "train": ("genocr.train.cli:train_cli", "Train a genocr model from the data engine, resuming from its last checkpoint."),
     "bench": ("genocr.bench.cli:bench_cli", "Benchmark genocr models against peers on real and synthetic data."),
+    "serve": ("genocr.serve.cli:serve_cli", "Serve OCR over HTTP and a web page (FastAPI)."),
     "erase": ("genocr.pixel.cli:erase", "Erase the text from IMAGES (baseline: TELEA inpainting of an Otsu mask)."),
     "segment": ("genocr.pixel.cli:segment", "Mask the text pixels of IMAGES (baseline: Sauvola threshold)."),
     "tamper": ("genocr.pixel.cli:tamper", "Mask the tampered (edited) text in IMAGES (needs a trained model)."),
