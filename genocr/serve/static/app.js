@@ -69,6 +69,7 @@ function toPage(event) {
 
 $("stage").addEventListener("pointerdown", (e) => {
   if (!state.natural) return;
+  e.preventDefault();  // no native image drag: it would cancel the pointer's moves
   state.drag = toPage(e);
   $("stage").setPointerCapture(e.pointerId);
 });
