@@ -22,7 +22,8 @@ Suites: text, formula, table, scene, chart, molecule (accuracy and speed per sys
         pixel (text removal, segmentation, tamper: pixel model beside classical baselines),
         batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set),
         boxes (word boxes, confidence and the searchable PDF against true boxes),
-        reliability (500+ malformed inputs: no traceback, no hang, bounded memory).
+        reliability (500+ malformed inputs: no traceback, no hang, bounded memory),
+        serve (the HTTP service under load, and schemathesis against its spec).
 \b
 Examples:
   genocr bench text --peers tesseract,rapidocr --limit 5
@@ -168,8 +169,23 @@ def reliability_command(model: str | None, seed: int, out: Path) -> None:
     click.echo(f"wrote {out / 'reliability.md'}", err=True)
 
 
+@click.command("serve")
+@click.option("--data", type=click.Path(path_type=Path, exists=True, file_okay=False), required=True,
+              help="A folder of PNG pages to post.")
+@click.option("--model", default="genocr-small", show_default=True)
+@click.option("--requests", type=click.IntRange(10), default=1000, show_default=True, help="For the memory run.")
+@click.option("--queue", type=click.IntRange(0), default=8, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
+def serve_command(data: Path, model: str, requests: int, queue: int, out: Path) -> None:
+    """The service under load on loopback (1, 4, 16 clients), its memory, and schemathesis."""
+    from genocr.bench import serve
+
+    click.echo(serve.run(data, model, requests, queue, out))
+    click.echo(f"wrote {out / 'serve.md'}", err=True)
+
+
 EXTRA = {"pixel": pixel_command, "batch": batch_command, "typeset": typeset_command, "boxes": boxes_command,
-         "reliability": reliability_command}
+         "reliability": reliability_command, "serve": serve_command}
 
 
 class _SuiteGroup(OneLineErrors):
