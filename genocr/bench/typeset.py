@@ -164,7 +164,8 @@ def page_boxes(pdf: Path, number: int, scale: float = DPI / 72) -> list[dict]:
     import xml.etree.ElementTree as ET
 
     out = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(number), "-l", str(number), str(pdf), "-"],
-                         capture_output=True, check=True).stdout
+                         capture_output=True, check=True).stdout.decode("utf-8", "replace")
+    out = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", out)  # control characters a text layer may hold are not XML
     ns = {"x": "http://www.w3.org/1999/xhtml"}
 
     def box(el: ET.Element) -> list[int]:
