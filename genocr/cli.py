@@ -95,8 +95,9 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
         from genocr.models.registry import features_of
 
         served = features_of(model)
-        if served is not None and "boxes" not in served:
-            fail(f"--to {fmt} needs word positions, which model '{model}' does not give (use genocr-small)", 2)
+        if (served is not None and "boxes" not in served) or task == "format":
+            fail(f"--to {fmt} needs word positions, which model '{model}' does not give with --task {task} "
+                 "(genocr-small gives them reading plain text)", 2)
     if fmt == "pdf" and out_dir is None:
         fail("--to pdf writes files: give --out DIR", 2)
     if skip_existing and out_dir is None:
@@ -115,10 +116,11 @@ def read(files: tuple[str, ...], task: str, box: str | None, color: str | None, 
     # Multi-page mode reads every input together, as one document (GOT reads a folder of pages).
     jobs = [Job(tuple(sources), _output_name(sources[0], fmt, names))] if multi_page else \
         [Job(s, _output_name(s, fmt, names)) for s in sources]
-    if out_dir is not None:
-        clash = [j for j in jobs if isinstance(j.source, str) and (out_dir / str(j.out)).resolve() == Path(j.source).resolve()]
+    if out_dir is not None:  # no output may replace an input, its own or another's
+        inputs = {Path(s).resolve() for s in sources if s != "-"}
+        clash = [j for j in jobs if (out_dir / str(j.out)).resolve() in inputs]
         if clash:
-            fail(f"{clash[0].source}: writing {clash[0].out} into {out_dir} would overwrite the input", 2)
+            fail(f"writing {clash[0].out} into {out_dir} would overwrite an input", 2)
     if skip_existing:
         kept = [j for j in jobs if not (out_dir / j.out).exists()]
         if len(kept) < len(jobs):

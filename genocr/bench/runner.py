@@ -158,14 +158,38 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def _ancestors() -> set[int]:
+    """This process and every process above it: none of them may be stopped."""
+    out, pid = set(), os.getpid()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return out
+
+
 @contextlib.contextmanager
 def paused(pids: Sequence[int]) -> Iterator[None]:
     """Stop ``pids`` and their children (SIGSTOP) for the duration, and continue them after,
-    so that a training run in the background does not share the CPU with a timing."""
-    stopped = []
+    so that a training run in the background does not share the CPU with a timing. They are
+    continued on SIGTERM too; this process and its parents are never stopped."""
+    mine = _ancestors()
+    for pid in pids:
+        if pid <= 0 or pid in mine:
+            raise OptionError(f"--pause {pid}: not a process to stop (it must be another program's id)")
+    stopped: list[int] = []
+
+    def resume(*_: object) -> None:
+        for p in reversed(stopped):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGCONT)
+
+    previous = signal.signal(signal.SIGTERM, lambda *a: (resume(), sys.exit(143)))
     try:
         for pid in pids:
-            for p in _descendants(pid):
+            for p in (d for d in _descendants(pid) if d not in mine):
                 try:
                     os.kill(p, signal.SIGSTOP)
                     stopped.append(p)
@@ -175,9 +199,8 @@ def paused(pids: Sequence[int]) -> Iterator[None]:
                     raise OptionError(f"--pause {pid}: not allowed to stop process {p}") from None
         yield
     finally:
-        for p in reversed(stopped):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(p, signal.SIGCONT)
+        resume()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def plan_systems(models: list[str], peers: list[str], device: str, max_new_tokens: int | None,
@@ -206,7 +229,7 @@ def run_systems(plan: list[tuple[dict[str, Any], list[suites.Dataset]]], repeats
         label = spec.get("peer") or spec["model"]
         env = PEERS[spec["peer"]].env if "peer" in spec else {}
         w = Worker({"job": "read", "system": spec, "repeats": repeats}, env)
-        ev = w.event()
+        ev = w.event() or {"event": "error", "type": "crash", "message": "the worker ended before it was ready"}
         if ev["event"] != "ready":
             list(w.finish())
             if "model" in spec and ev.get("type") == "ModelError":

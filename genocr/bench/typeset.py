@@ -109,7 +109,7 @@ def _tex_escape(text: str) -> str:
     table = {"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}", "$": "\\$", "&": "\\&", "#": "\\#",
              "^": "\\^{}", "_": "\\_", "~": "\\~{}", "%": "\\%"}
     text = "".join(table.get(c, c) for c in text)
-    return "".join(c for c in text if ord(c) < 0x2000 or c in "‘’“”–—•…")
+    return "".join(c for c in text if ord(c) < 0x180 or c in "‘’“”–—•…")  # what T1 and inputenc set
 
 
 def latex_pdf(man: Path, work: Path, rng: np.random.Generator) -> tuple[bytes, str]:
@@ -210,9 +210,11 @@ def make_devset(out: Path, n: int = 24, seed: int = 0) -> Path:
             pdf.write_bytes(pdf_bytes)
             import pypdfium2 as pdfium
 
-            count = len(pdfium.PdfDocument(str(pdf)))
+            doc = pdfium.PdfDocument(str(pdf))
+            count = len(doc)
+            doc.close()
             number = 1 if count == 1 else int(rng.integers(1, min(count, 3) + 1))
-            item = f"{man.name.split('.')[0]}_{'groff' if make is groff_pdf else 'latex'}_p{number}"
+            item = f"{man.name[: -len('.1.gz')]}_{'groff' if make is groff_pdf else 'latex'}_p{number}"
             atomic_write(folder / f"{item}.png", render_page(pdf, number))
             atomic_write(folder / f"{item}.txt", page_text(pdf, number))
             atomic_write(folder / f"{item}.boxes.json", json.dumps({"dpi": DPI, "lines": page_boxes(pdf, number)}))

@@ -24,6 +24,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 from PIL import Image
 
 from .corpus import choice
@@ -157,8 +158,8 @@ def text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
         chars.clear()
 
     try:
-        content = textpage.get_text_range()
-        for i, ch in enumerate(content[: textpage.count_chars()]):
+        for i in range(textpage.count_chars()):  # by char index: text-range offsets may differ from it
+            ch = chr(pdfium_raw.FPDFText_GetUnicode(textpage.raw, i) or 0xFFFD)
             if ch in "\r\n":
                 close()
             elif ch == "\ufffe":

@@ -34,18 +34,21 @@ def render(result: ReadResult, fmt: str, source: str | None = None) -> str | byt
         return pdf.render(result, source)
     if fmt not in _RENDERERS:
         raise OptionError(f"unknown output format {fmt!r} (choose {', '.join(FORMATS)})")
-    if fmt == "html" and result.boxes and source not in (None, "-"):
+    if fmt == "html" and result.boxes and source not in (None, "-") and not isinstance(source, tuple):
         return html.render(result, _page_images(result, source))
     return _RENDERERS[fmt](result)
 
 
 def _page_images(result: ReadResult, source: str) -> dict:
-    """The pages of ``source`` that ``result`` holds, loaded again for the HTML overlay."""
-    from genocr.io import iter_pages
+    """The pages of ``source`` that ``result`` holds, loaded again for the HTML overlay (within
+    limits made from the result itself: those pages were read already)."""
+    from genocr.io import Limits, iter_pages
 
     numbers = [p.pages[0] for p in result.pages if len(p.pages) == 1]
     dpi = next((p.dpi for p in result.pages if p.dpi), 200)
-    return {page.number: page.image for page in iter_pages(source, pages=numbers, dpi=dpi)}
+    limits = Limits(pixels=max(p.width * p.height for p in result.pages) + 1, pages=len(numbers) or 1,
+                    page_objects=1 << 40)
+    return {page.number: page.image for page in iter_pages(source, pages=numbers, dpi=dpi, limits=limits)}
 
 
 def format_from_suffix(path: str | Path) -> str | None:

@@ -24,7 +24,8 @@ def render(result: ReadResult) -> str:
     from genocr import __version__
 
     if not result.boxes and any(p.text for p in result.pages):
-        raise OptionError(f"model '{result.model}' gives no word positions, which ALTO needs (use genocr-small)")
+        raise OptionError("the result has no word positions, which ALTO needs (genocr-small gives them when it "
+                          "reads plain text)")
     layout = []
     for p in result.pages:
         n = p.pages[0]

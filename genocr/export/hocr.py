@@ -1,7 +1,8 @@
 """hOCR 1.2: one ``ocr_page`` per page, then areas, lines and words with ``bbox`` and ``x_wconf``.
 
-Pages without positions (a model that gives none) carry their text in one ``ocr_carea``
-without boxes below the page's: hOCR allows it, and nothing is invented.
+Pages without word positions (a model that gives none, or formulas and tables read as LaTeX)
+carry their text in one ``ocr_carea`` without boxes below the page's: hOCR allows it, and
+nothing is invented.
 """
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ def render(result: ReadResult) -> str:
         if p.dpi:
             props.append(f"scan_res {p.dpi} {p.dpi}")
         body.append(f'  <div class="ocr_page" id="page_{n}" title="{escape("; ".join(props))}">')
-        if not p.blocks and p.text:
+        if not p.lines and p.text:  # no positions (a whole-page model, or formulas read as LaTeX)
             body.append(f'   <div class="ocr_carea" id="block_{n}_1"><p class="ocr_par">{escape(p.text)}</p></div>')
+            body.append("  </div>")
+            continue
         for b, block in enumerate(p.blocks, 1):
             body.append(f'   <div class="ocr_carea" id="block_{n}_{b}" title="{_bbox(block.box)}">')
             body.append(f'    <p class="ocr_par" id="par_{n}_{b}" title="{_bbox(block.box)}">')

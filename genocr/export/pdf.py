@@ -129,7 +129,10 @@ def _graft(pdf: Any, page: Any, result: PageResult, font: Any) -> None:
     if "/Font" not in resources:
         resources.Font = Dictionary()
     resources.Font.GenocrOCR = font
-    page.contents_add(pikepdf.Stream(pdf, layer), prepend=False)
+    # The page's own content is wrapped in q ... Q: a transform it leaves set (content may end
+    # in an unbalanced "cm") must not move the words.
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + layer), prepend=False)
 
 
 def _image_page(pdf: Any, image_bytes: bytes, jpeg: bool, size: tuple[int, int], mode: str, dpi: float,
@@ -154,8 +157,8 @@ def render(result: ReadResult, source: str) -> bytes:
     import pikepdf
 
     if not result.boxes:
-        raise OptionError(f"model '{result.model}' gives no word positions, which a searchable PDF needs "
-                          "(use genocr-small)")
+        raise OptionError(f"the result has no word positions, which a searchable PDF needs (genocr-small gives "
+                          "them when it reads plain text)")
     if any(len(p.pages) != 1 for p in result.pages):
         raise OptionError("a searchable PDF needs one result per page (not --multi-page)")
     if source == "-":
@@ -175,20 +178,21 @@ def render(result: ReadResult, source: str) -> bytes:
         return out.getvalue()
     from PIL import Image, ImageOps
 
+    from genocr.io.load import _to_rgb
+
     with pikepdf.new() as pdf, Image.open(io.BytesIO(data)) as im:
         font = _font(pdf)
         for page in result.pages:
             im.seek(page.pages[0] - 1)
-            frame = ImageOps.exif_transpose(im)
             dpi = float(page.dpi or DEFAULT_DPI)
-            jpeg = im.format == "JPEG" and frame is im and im.mode in ("L", "RGB", "CMYK")
-            if jpeg:
-                payload, mode = data, im.mode
-            else:
+            upright = im.getexif().get(0x0112, 1) == 1  # EXIF orientation: no turn to apply
+            if im.format == "JPEG" and upright and im.mode in ("L", "RGB", "CMYK"):
+                payload, mode, size, jpeg = data, im.mode, im.size, True  # the file's own bytes
+            else:  # the pixels as genocr read them: turned upright, paper white, 16 bits scaled
                 import zlib
 
-                frame = frame.convert("L" if frame.mode in ("1", "L", "LA", "I;16") else "RGB")
-                payload, mode = zlib.compress(frame.tobytes(), 6), frame.mode
-            _image_page(pdf, payload, jpeg, frame.size, mode, dpi, page, font)
+                frame = _to_rgb(ImageOps.exif_transpose(im))
+                payload, mode, size, jpeg = zlib.compress(frame.tobytes(), 6), "RGB", frame.size, False
+            _image_page(pdf, payload, jpeg, size, mode, dpi, page, font)
         pdf.save(out)
     return out.getvalue()

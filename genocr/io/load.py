@@ -49,8 +49,9 @@ class Limits:
     pixels: int = 50_000_000  # per page or frame (--max-pixels): an A4 page at 600 dpi is 35 MP
     pages: int = 5_000  # per document (--max-pages)
     stdin_bytes: int = 512 << 20  # read from standard input (--max-stdin-bytes)
-    page_objects: int = 100_000  # drawing objects on a PDF page (--max-page-objects): PDFium took
-    # minutes over a page of 300,000 strokes (60,000 took 5.5 s here), and cannot be stopped mid-page
+    page_objects: int = 300_000  # objects and path segments on a PDF page (--max-page-objects): PDFium
+    # took minutes over a page of 300,000 strokes (60,000, of 180,000 operations, took 5.5 s here)
+    # and cannot be stopped mid-page
 
 
 DEFAULT_LIMITS = Limits()
@@ -92,19 +93,25 @@ def _natural_key(text: str) -> list[str | int]:
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:
-    """A glob pattern as a regular expression: ``*`` and ``?`` within one path part, ``**/``
-    any number of folders (none included), as :func:`glob.glob` reads them."""
+    """A glob pattern as a regular expression, as :func:`glob.glob` reads one with
+    ``recursive=True``: ``*`` and ``?`` within one path part and never matching a leading dot;
+    ``**`` as a whole part, any number of folders (none included) that do not start with a dot."""
     out, i = [], 0
     while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append(r"(?:[^/]+/)*")
+        whole = i == 0 or pattern[i - 1] == "/"
+        if whole and pattern.startswith("**/", i):
+            out.append(r"(?:[^/.][^/]*/)*")
             i += 3
-        elif pattern.startswith("**", i):
-            out.append(r".*")
+        elif whole and pattern[i:] == "**":
+            out.append(r"(?:[^/.][^/]*(?:/[^/.][^/]*)*)?")
             i += 2
         elif pattern[i] == "*":
+            if whole:
+                out.append(r"(?!\.)")  # a part's wildcard does not match a hidden name
             out.append(r"[^/]*")
             i += 1
+            while i < len(pattern) and pattern[i] == "*":  # "**" inside a part is "*"
+                i += 1
         elif pattern[i] == "?":
             out.append(r"[^/]")
             i += 1
@@ -121,7 +128,7 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 def _glob(pattern: str, max_depth: int) -> list[str]:
     """Files matching ``pattern``; ``**`` descends at most ``max_depth`` folders and never
     through a symbolic link to a folder (a link to "." would make the walk endless)."""
-    if "**" not in pattern:
+    if not re.search(r"(?:^|/)\*\*(?:/|$)", pattern):  # no recursive part: glob's own rules
         return [m for m in glob.glob(pattern) if os.path.isfile(m)]
     root = pattern.split("**", 1)[0] or "."
     base = glob.glob(root) if _GLOB_CHARS.search(root) else [root]
@@ -132,6 +139,7 @@ def _glob(pattern: str, max_depth: int) -> list[str]:
         for folder, dirs, files in os.walk(top, followlinks=False):
             if folder.rstrip(os.sep).count(os.sep) - start >= max_depth:
                 dirs.clear()
+            dirs[:] = [d for d in dirs if not d.startswith(".")]  # as glob: no hidden folders under **
             for name in files:
                 path = os.path.join(folder, name)
                 if top == "." and not pattern.startswith("./"):
@@ -227,6 +235,8 @@ def _select(pages: str | Sequence[int] | None, count: int, name: str, has: str) 
     numbers = parse_page_range(pages) if isinstance(pages, str) else pages
     if numbers is None:
         return list(range(1, count + 1))
+    if not numbers:
+        raise OptionError(f"{name}: no pages selected")
     for number in numbers:
         if not 1 <= number <= count:
             raise InputError(f"{name}: page {number} is out of range ({has})")
@@ -288,13 +298,26 @@ def _render(pdf: pdfium.PdfDocument, number: int, name: str, dpi: int, limits: L
         if width * height > limits.pixels:
             raise InputError(f"{name}: page {number} would be {width}x{height} pixels at {dpi} dpi, more than "
                              f"{limits.pixels} (--max-pixels; or a lower --dpi)")
-        objects = pdfium_raw.FPDFPage_CountObjects(page.raw)
+        objects = _drawing_operations(page, limits.page_objects)
         if objects > limits.page_objects:
-            raise InputError(f"{name}: page {number} holds {objects} drawing objects, more than "
-                             f"{limits.page_objects} (--max-page-objects)")
+            raise InputError(f"{name}: page {number} holds more than {limits.page_objects} drawing objects "
+                             f"(--max-page-objects)")
         return page.render(scale=scale).to_pil()
     except pdfium.PdfiumError as error:
         raise InputError(f"{name}: page {number} cannot be rendered ({_one_line(error)})") from error
+
+
+def _drawing_operations(page: pdfium.PdfPage, limit: int) -> int:
+    """What PDFium will draw on ``page``, counted up to ``limit + 1``: every object, inside
+    form XObjects too, and every segment of every path (one path can hold a million)."""
+    count = 0
+    for obj in page.get_objects(max_depth=16):
+        count += 1
+        if obj.type == pdfium_raw.FPDF_PAGEOBJ_PATH:
+            count += max(0, pdfium_raw.FPDFPath_CountSegments(obj.raw))
+        if count > limit:
+            break
+    return count
 
 
 def _image_error(name: str, error: Exception) -> InputError:
@@ -333,17 +356,26 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _frame(image: Image.Image, number: int, name: str) -> Image.Image:
+def _frame(image: Image.Image, number: int, name: str, limits: Limits) -> Image.Image:
+    """Frame ``number``, its size checked against the limit after seeking and before decoding
+    (a TIFF's later frames may be larger than its first)."""
     try:
         if image.tell() != number - 1:
             image.seek(number - 1)
+    except Exception as error:
+        raise _image_error(name, error) from error
+    w, h = image.size
+    if w * h > limits.pixels:
+        raise InputError(f"{name}: frame {number} is {w}x{h} pixels, more than {limits.pixels} (--max-pixels)")
+    try:
         image.load()  # decodes now, so truncated or corrupt data fails here and not in a model
         return _to_rgb(ImageOps.exif_transpose(image))
     except Exception as error:
         raise _image_error(name, error) from error
 
 
-def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | None, limits: Limits) -> list[Page]:
+def _frame_numbers(image: Image.Image, name: str, pages: str | Sequence[int] | None, limits: Limits) -> list[int]:
+    """The selected frames, checked against the limits before any is decoded."""
     count = _frame_count(image, name)
     numbers = _select(pages, count, name, f"the image has {_plural(count, 'frame')}")
     if len(numbers) > limits.pages:
@@ -351,7 +383,24 @@ def _image_pages(image: Image.Image, name: str, pages: str | Sequence[int] | Non
     w, h = image.size
     if w * h > limits.pixels:  # the header says so: refused before a pixel is decoded
         raise InputError(f"{name}: {w}x{h} pixels, more than {limits.pixels} (--max-pixels)")
-    return [Page(_frame(image, number, name), name, number, _image_dpi(image)) for number in numbers]
+    return numbers
+
+
+def _image_pages(payload: bytes | str, name: str, pages: str | Sequence[int] | None, limits: Limits) -> Iterator[Page]:
+    """The selected frames of an image file, decoded one at a time as they are taken."""
+    image = _open_image(payload, name)
+    try:
+        numbers = _frame_numbers(image, name, pages, limits)
+    except BaseException:
+        image.close()
+        raise
+
+    def frames() -> Iterator[Page]:
+        with image:
+            for number in numbers:
+                yield Page(_frame(image, number, name, limits), name, number, _image_dpi(image))
+
+    return frames()
 
 
 def _image_dpi(image: Image.Image) -> int:
@@ -374,13 +423,13 @@ def iter_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: in
     if isinstance(payload, Image.Image):
         start = payload.tell()
         try:
-            return iter(_image_pages(payload, name, pages, limits))
+            numbers = _frame_numbers(payload, name, pages, limits)
+            return iter([Page(_frame(payload, n, name, limits), name, n, _image_dpi(payload)) for n in numbers])
         finally:
             payload.seek(start)  # leave the caller's image on the frame it was on
     if _is_pdf(payload):
         return _pdf_pages(payload, name, pages, dpi, limits)
-    with _open_image(payload, name) as image:
-        return iter(_image_pages(image, name, pages, limits))
+    return _image_pages(payload, name, pages, limits)
 
 
 def load_pages(source: Source, pages: str | Sequence[int] | None = None, dpi: int = 200,

@@ -115,9 +115,16 @@ class FormatConfig:
             raise ModelError(f"{FORMAT_CONFIG} is not a JSON object")
         try:
             config = cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except TypeError as exc:
+            config.channels = tuple(int(c) for c in config.channels)
+        except (TypeError, ValueError) as exc:
             raise ModelError(f"{FORMAT_CONFIG} does not describe a format decoder ({exc})") from None
-        config.channels = tuple(config.channels)
+        sizes = (config.dim, config.layers, config.heads, config.max_tokens, config.max_side)
+        if (any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in sizes) or len(config.channels) < 3
+                or min(config.channels) < 1 or config.dim % config.heads or config.dim % 4
+                or not isinstance(config.vocab, list) or len(config.vocab) <= len(SPECIAL)
+                or not all(isinstance(t, str) for t in config.vocab)):
+            raise ModelError(f"{FORMAT_CONFIG}: dim, layers, heads, max_tokens and max_side must be positive integers "
+                             "(dim a multiple of heads and of 4), channels at least 3, and vocab a list of tokens")
         return config
 
 
@@ -288,7 +295,7 @@ def load_format_net(folder: str | Path) -> FormatNet:
         config = FormatConfig.from_dict(json.loads((folder / FORMAT_CONFIG).read_text()))
         state = load_file(str(folder / FORMAT_FILE))
     except (OSError, ValueError, SafetensorError) as exc:
-        raise ModelError(f"{folder}: cannot read the format decoder ({exc})") from None
+        raise ModelError(f"{folder}: cannot read the format decoder ({str(exc)[:200]})") from None
     net = FormatNet(config)
     expected = net.state_dict()
     if set(state) != set(expected) or any(state[k].shape != expected[k].shape for k in expected):

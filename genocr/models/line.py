@@ -70,9 +70,12 @@ class LineConfig:
             config.channels = tuple(int(c) for c in config.channels)  # type: ignore[assignment]
         except (TypeError, ValueError) as exc:
             raise ModelError(f"config.json does not describe a line reader ({exc})") from None
-        if len(config.channels) != 4 or min(config.channels) < 1 or config.dim % config.heads:
-            raise ModelError("config.json: channels needs 4 positive sizes and dim a multiple of heads")
-        if not isinstance(config.alphabet, str) or len(set(config.alphabet)) != len(config.alphabet):
+        sizes = {k: getattr(config, k) for k in ("height", "dim", "layers", "heads", "upsample", "max_width")}
+        bad = [k for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1]
+        if bad or len(config.channels) != 4 or min(config.channels) < 1 or config.dim % config.heads:
+            raise ModelError("config.json: height, dim, layers, heads, upsample and max_width must be positive "
+                             "integers, channels 4 of them, and dim a multiple of heads")
+        if not isinstance(config.alphabet, str) or not config.alphabet or len(set(config.alphabet)) != len(config.alphabet):
             raise ModelError("config.json: alphabet must be a string without repeated characters")
         return config
 

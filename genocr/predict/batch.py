@@ -49,11 +49,15 @@ def _start(load: dict[str, Any], read: dict[str, Any], fmt: str, threads: int) -
     global _OCR
     from genocr.predict.reader import OCR
 
+    _READ.clear()  # a worker (a Dask one, say) may serve several runs: nothing of the last one stays
+    _LOAD_ERROR.clear()
     _READ.update(read, fmt=fmt)
     try:
         _OCR = OCR.load(**load, threads=threads)
     except GenocrError as exc:
         _LOAD_ERROR.append(str(exc))
+    except Exception as exc:  # anything else too: a pool would restart a failing worker forever
+        _LOAD_ERROR.append(f"the model did not load: {type(exc).__name__}: {str(exc)[:200]}")
 
 
 def _read(job: Job) -> Done:

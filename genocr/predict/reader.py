@@ -104,7 +104,7 @@ class OCR:
         notes = []
         if max_tiles is not None and self.model.reads_lines:
             notes.append("tiles: not cut; the line reader reads every line at its own resolution")
-        boxes = any(p.blocks for p in results)
+        boxes = any(p.lines for p in results)
         if not boxes and not self.model.reads_lines:
             notes.append(f"boxes: {self.model.name} reads pages end to end and gives no line or word positions")
         return ReadResult(

@@ -10,6 +10,7 @@ by the app itself: nothing comes from a CDN.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import io
 import json
 import os
@@ -31,6 +32,7 @@ from genocr.io import Limits
 STATIC = Path(__file__).with_name("static")
 VENDOR = Path(__file__).resolve().parents[1] / "export" / "vendor"
 FORMATS = ("json", "txt", "md", "html", "hocr", "alto")
+MAX_JOBS = 100  # finished jobs kept for their clients; older ones are dropped
 
 
 @dataclass
@@ -59,16 +61,19 @@ class Service:
         self.models: dict[str, Any] = {}
         self.pixel: Any = None
         self.lock = threading.Lock()  # one read at a time; the model uses every core
-        self.waiting = 0
+        self.loading = threading.Lock()  # one model load at a time, beside the reads
+        self.waiting = 0  # requests admitted and not yet finished on the reader thread
         self.jobs: dict[str, dict[str, Any]] = {}
 
     def ocr(self, name: str) -> Any:
+        """The model ``name``, loaded on first use and shared (a registered, served name only)."""
         from genocr.predict.reader import OCR
 
         if name not in self.settings.models:
             raise ApiError(400, f"model '{name}' is not served here (served: {', '.join(self.settings.models)})")
-        if name not in self.models:
-            self.models[name] = OCR.load(name)
+        with self.loading:
+            if name not in self.models:
+                self.models[name] = OCR.load(name)
         return self.models[name]
 
     def pixel_model(self) -> Any:
@@ -80,25 +85,52 @@ class Service:
 
     async def run(self, work: Callable[[], Any], timeout: float | None = None) -> Any:
         """``work`` on the reader thread, after the reads before it; 429 when the queue is full,
-        504 past the time limit (the read is not stopped: the queue bound keeps that in check)."""
+        504 past the time limit. A read past its limit cannot be stopped: it keeps its place in
+        the queue until it ends, so the bound still holds."""
         if self.waiting > self.settings.queue:
             raise ApiError(429, f"the service is busy: {self.waiting} requests waiting (try again shortly)")
         self.waiting += 1
+        loop = asyncio.get_running_loop()
 
         def locked() -> Any:
-            with self.lock:
-                return work()
+            try:
+                with self.lock:
+                    return work()
+            finally:
+                loop.call_soon_threadsafe(self._finished)
 
         try:
             return await asyncio.wait_for(asyncio.to_thread(locked), timeout or self.settings.timeout_s)
         except asyncio.TimeoutError:
             raise ApiError(504, f"the request took longer than {timeout or self.settings.timeout_s:g} s") from None
-        finally:
-            self.waiting -= 1
+
+    def _finished(self) -> None:
+        self.waiting -= 1
+
+
+class BodyLimit:
+    """Refuse a POST whose body is larger than ``limit`` (plus room for the form's other fields)
+    before any of it is read: FastAPI would otherwise spool a whole upload to disk first. A
+    body must say its length (every browser and HTTP library does for a form upload); the
+    server stops reading at that length."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit + (64 << 10)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            length = dict(scope["headers"]).get(b"content-length")
+            problem = (411, "the request must give its Content-Length") if length is None or not length.isdigit() \
+                else (413, f"the upload is larger than {self.limit - (64 << 10)} bytes") if int(length) > self.limit \
+                else None
+            if problem:
+                await JSONResponse({"error": problem[1]}, status_code=problem[0])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def _upload(file: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, refused past ``limit`` without reading the rest."""
+    """The upload's bytes, refused past ``limit`` (the file part alone; see BodyLimit)."""
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, f"the upload is larger than {limit} bytes")
@@ -115,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="genocr", version=__version__, docs_url=None,
                   description="OCR-2.0 on your own machine: text, formulas, tables, boxes; erase, segment, tamper.")
     app.state.service = service
+    app.add_middleware(BodyLimit, limit=service.settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if (VENDOR / "katex").is_dir():
         app.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
@@ -143,7 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def bearer(request: Request, call_next: Callable[[Request], Any]) -> Response:
         token = service.settings.token
         if token and request.url.path.startswith("/v1/"):
-            if request.headers.get("authorization", "") != f"Bearer {token}":
+            if not hmac.compare_digest(request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()):
                 return JSONResponse({"error": "a valid bearer token is required"}, status_code=401,
                                     headers={"WWW-Authenticate": "Bearer"})
         return await call_next(request)
@@ -189,7 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not 36 <= dpi <= 600:
             raise ApiError(400, f"dpi must be between 36 and 600, not {dpi}")
         data = await _upload(file, service.settings.max_upload_bytes)
-        ocr = await service.run(lambda: service.ocr(model), timeout=600)
+        ocr = await asyncio.to_thread(service.ocr, model)
         query = ocr.check(task=task, box=box, color=color, tiles=tiles, multi_page=multi_page)
         options = dict(task=task, box=box, color=color, tiles=tiles, pages=pages, multi_page=multi_page, dpi=dpi,
                        limits=service.settings.limits)
@@ -259,10 +292,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def start_job(file: UploadFile = File(...), task: str = Form("plain"), model: str = Form("genocr-small"),
                         pages: str | None = Form(None), dpi: int = Form(150)) -> dict[str, Any]:
         """Read a long PDF in the background; ``GET /v1/jobs/{id}`` reports its progress."""
-        from genocr.io import count_pages
+        from genocr.io import count_pages, parse_page_range
 
+        if not 36 <= dpi <= 600:
+            raise ApiError(400, f"dpi must be between 36 and 600, not {dpi}")
         data = await _upload(file, service.settings.max_upload_bytes)
-        total = count_pages(data, service.settings.limits)
+        selected = parse_page_range(pages)
+        count = await asyncio.to_thread(count_pages, data, service.settings.limits)
+        total = len([p for p in selected if p <= count]) if selected else count
+        finished = [k for k, j in service.jobs.items() if j["status"] in ("done", "failed")]
+        for old in finished[: max(0, len(service.jobs) - MAX_JOBS + 1)]:  # oldest finished results go first
+            del service.jobs[old]
         job_id = uuid.uuid4().hex
         job: dict[str, Any] = {"id": job_id, "status": "queued", "pages_done": 0, "pages_total": total, "result": None,
                                "error": None, "started": time.time()}
@@ -270,7 +310,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         async def go() -> None:
             try:
-                ocr = await service.run(lambda: service.ocr(model), timeout=600)
+                ocr = await asyncio.to_thread(service.ocr, model)
                 job["status"] = "running"
                 result = await service.run(lambda: ocr.read(
                     data, task=task, pages=pages, dpi=dpi, limits=service.settings.limits,
@@ -304,8 +344,10 @@ async def _events(service: Service, work: Callable[[Callable[[str], None]], Any]
     while (line := await lines.get()) is not None:
         yield f"event: line\ndata: {json.dumps(line)}\n\n".encode()
     try:
-        body = finish(task.result()).body
-        yield b"event: result\ndata: " + bytes(body) + b"\n\n"
+        response = finish(task.result())
+        body = bytes(response.body)
+        data = body if response.media_type == "application/json" else json.dumps(body.decode()).encode()
+        yield b"event: result\ndata: " + data + b"\n\n"  # one line: JSON, or a rendered text as a JSON string
     except (ApiError, GenocrError) as exc:
         yield f"event: error\ndata: {json.dumps({'error': getattr(exc, 'message', str(exc))})}\n\n".encode()
     except Exception as exc:

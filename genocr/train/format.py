@@ -23,7 +23,7 @@ from genocr.models.format_net import (BOS, EOS, PAD, FormatConfig, FormatNet, La
 from genocr.models.line_net import load_line_net
 from genocr.train.config import FormatTrainConfig, Stage
 from genocr.train.report import append_log, write_report
-from genocr.train.staged import StagedTrainer
+from genocr.train.staged import StagedTrainer, quiet_worker
 
 EVAL_SEED = 1_000_003  # the held-out split: never a training seed
 
@@ -96,7 +96,7 @@ class FormatTrainer(StagedTrainer):
         c = self.config
         data = FormatBatches(stage.kinds, c.seed, start, self.net.config, stage.batch_size)
         loader = torch.utils.data.DataLoader(data, batch_size=None, num_workers=c.num_workers,
-                                             prefetch_factor=4 if c.num_workers else None)
+                                             worker_init_fn=quiet_worker, prefetch_factor=4 if c.num_workers else None)
         return iter(loader)
 
     def train(self) -> None:

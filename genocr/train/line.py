@@ -21,7 +21,7 @@ from genocr.train.config import LineTrainConfig, Stage
 from genocr.train.data import Pair, PairStream, held_out_pairs
 from genocr.train.loop import recover_checkpoint
 from genocr.train.report import append_log, write_report
-from genocr.train.staged import StagedTrainer
+from genocr.train.staged import StagedTrainer, quiet_worker
 
 
 class LineBatches(torch.utils.data.IterableDataset):
@@ -114,7 +114,7 @@ class LineTrainer(StagedTrainer):
         batches = LineBatches(stream, self.net.config, stage.batch_size, c.width_jitter, repeat=c.repeat,
                               seed=c.seed + self.step)
         loader = torch.utils.data.DataLoader(batches, batch_size=None, num_workers=c.num_workers,
-                                             prefetch_factor=4 if c.num_workers else None)
+                                             worker_init_fn=quiet_worker, prefetch_factor=4 if c.num_workers else None)
         return iter(loader)
 
     def loss(self, batch: dict[str, Any]) -> tuple[torch.Tensor, int]:

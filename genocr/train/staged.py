@@ -26,6 +26,12 @@ from genocr.train.loop import (lr_at, pick_device, recover_checkpoint, resume_st
 from genocr.train.report import append_log, write_report
 
 
+def quiet_worker(worker_id: int) -> None:
+    """DataLoader workers leave Ctrl-C to the trainer: the terminal sends it to the whole
+    process group, and a worker that died of it would end the step, and the run, unsaved."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class StagedTrainer(ABC):
     """The loop; ``unit`` names what a sample is in progress lines (lines, formulas...)."""
 

@@ -263,7 +263,7 @@ def test_limits_are_checked_before_decoding(tmp_path: Path, pdf_path: Path) -> N
         load_pages(tmp_path / "big.png", limits=Limits(pixels=5_000_000))
     with pytest.raises(InputError, match=r"pages to read, more than 1 \(--max-pages\)"):
         load_pages(pdf_path, limits=Limits(pages=1))
-    with pytest.raises(InputError, match=r"drawing objects, more than 0 \(--max-page-objects\)"):
+    with pytest.raises(InputError, match=r"more than 0 drawing objects \(--max-page-objects\)"):
         load_pages(pdf_path, pages="1", limits=Limits(page_objects=0))
 
 

@@ -116,3 +116,16 @@ def test_pixel_endpoints_and_page_rendering_return_pngs(client: TestClient, pdf3
     assert Image.open(io.BytesIO(r.content)).size[0] > 0
     r = client.post("/v1/segment", files={"file": ("a.png", png())})
     assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).size == (300, 120)
+
+
+def test_a_streamed_text_result_is_one_event(client: TestClient) -> None:
+    with client.stream("POST", "/v1/read", files={"file": ("a.png", png((300, 300)))},
+                       data={"model": "tiny", "stream": "true", "to": "txt"}) as r:
+        events = "".join(r.iter_text()).strip().split("\n\n")
+    kind, data = events[-1].split("\n")
+    assert kind == "event: result" and isinstance(json.loads(data[len("data: "):]), str)
+
+
+def test_a_body_without_its_length_is_refused(client: TestClient) -> None:
+    r = client.post("/v1/read", content=iter([b"x" * 10]), headers={"content-type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 411 and "Content-Length" in r.json()["error"]
