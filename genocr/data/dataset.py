@@ -65,7 +65,8 @@ class SyntheticStream(IterableDataset):
         """A kind typeset by LaTeX pays a pdflatex start per call: position ``j`` takes element
         ``j % BLOCK`` of the block ``make_batch(rng(j // BLOCK), BLOCK)``, made once. (Elements
         whose positions drew another kind go unused: a block is still several times cheaper than
-        one start per sample.)"""
+        one start per sample. With several DataLoader workers each typesets its own copy of a
+        block: give LaTeX-heavy streams one data worker.)"""
         block = position // BLOCK
         if blocks.get(kind, (None,))[0] != block:
             blocks[kind] = (block, self.batched[kind](sample_rng(kind, self.seed, block), BLOCK))
