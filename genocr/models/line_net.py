@@ -136,15 +136,43 @@ def load_line_net(folder: str | Path) -> LineNet:
     return net
 
 
-def export_onnx(net: LineNet, folder: Path) -> Path:
+def export_onnx(net: LineNet, folder: Path, calibration: list[np.ndarray] | None = None) -> Path:
     """Write ``model.onnx`` beside the weights: the same function for ONNX Runtime, with any
-    batch size and view width (a multiple of 8 px), so a reader needs no torch."""
+    batch size and view width (a multiple of 8 px), so a reader needs no torch.
+
+    With ``calibration`` views (normalised line arrays), the convolutions are quantised to int8
+    (static, per channel, calibrated on them): 1.7x faster on this CPU with the held-out CER
+    unchanged (measured when v2 shipped; docs/training). The transformer layers stay in float."""
+    import tempfile
+
     net = net.eval()
     views, widths = batch_tensor([np.zeros((net.config.height, 64), np.float32),
                                   np.zeros((net.config.height, 96), np.float32)])
     batch, columns = torch.export.Dim("batch", max=4096), torch.export.Dim("columns", max=net.config.max_width // STRIDE)
     path = folder / ONNX_FILE
-    torch.onnx.export(net, (views, widths), str(path), input_names=["views", "widths"],
-                      output_names=["log_probs", "steps"], dynamic_shapes=({0: batch, 3: STRIDE * columns}, {0: batch}),
-                      opset_version=18, dynamo=True, external_data=False, verbose=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "fp32.onnx" if calibration else path
+        torch.onnx.export(net, (views, widths), str(fp32), input_names=["views", "widths"],
+                          output_names=["log_probs", "steps"], dynamic_shapes=({0: batch, 3: STRIDE * columns}, {0: batch}),
+                          opset_version=18, dynamo=True, external_data=False, verbose=False)
+        if calibration:
+            _quantize(fp32, path, calibration, Path(tmp))
     return path
+
+
+def _quantize(fp32: Path, out: Path, calibration: list[np.ndarray], tmp: Path) -> None:
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Views(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter([batch_arrays(calibration[i : i + 8]) for i in range(0, len(calibration), 8)])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            b = next(self.batches, None)
+            return None if b is None else {"views": b[0], "widths": b[1]}
+
+    ready = tmp / "pre.onnx"
+    quant_pre_process(str(fp32), str(ready))
+    quantize_static(str(ready), str(out), Views(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["Conv"])

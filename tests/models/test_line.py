@@ -123,3 +123,16 @@ def test_a_colour_frame_is_read_as_the_region_inside_it(tmp_path: Path) -> None:
     assert ocr.read(framed, color="green").text == ocr.read(inside).text
     with pytest.raises(InputError, match="no red frame"):
         ocr.read(framed, color="red")
+
+
+def test_an_int8_graph_reads_with_the_same_shapes(tmp_path: Path) -> None:
+    pytest.importorskip("onnxscript")
+    from genocr.models.line import GenocrLine, batch_arrays
+
+    net = tiny()
+    save_line_model(net, tmp_path / "m")
+    calibration = [np.random.default_rng(i).random((32, 64 + 8 * i)).astype(np.float32) for i in range(8)]
+    export_onnx(net, tmp_path / "m", calibration)
+    model = GenocrLine.from_pretrained(str(tmp_path / "m"), "m")
+    log_probs, steps = model.run(*batch_arrays(calibration[:3]))
+    assert model.backend == "onnxruntime" and log_probs.shape == (3, 80 // 8 * 2, 5) and steps.tolist() == [16, 18, 20]
