@@ -42,7 +42,7 @@ else:
         skipped, jobs = len(jobs) - len(kept), kept
     pages = failed = 0
     load = {"name_or_path": args["model"], "device": "cpu"}
-    for done in read_all(jobs, load, {}, "txt", args["workers"]):
+    for done in read_all(jobs, load, {}, "txt", args["workers"], threads=args.get("threads")):
         if done.error:
             failed += 1
         else:
@@ -56,8 +56,10 @@ print(json.dumps({"pages": pages, "failed": failed, "skipped": skipped, "seconds
 """
 
 
-def _measure(how: str, files: list[str], model: str, workers: int, out: Path, skip: bool = False) -> dict[str, Any]:
-    args = json.dumps({"how": how, "files": files, "model": model, "workers": workers, "out": str(out), "skip": skip})
+def _measure(how: str, files: list[str], model: str, workers: int, out: Path, skip: bool = False,
+             threads: int | None = None) -> dict[str, Any]:
+    args = json.dumps({"how": how, "files": files, "model": model, "workers": workers, "out": str(out), "skip": skip,
+                       "threads": threads})
     proc = subprocess.run([sys.executable, "-c", DRIVER, args], capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
@@ -73,10 +75,15 @@ def run(data: Path, model: str, workers: Sequence[int] = (1, 2), dask: bool = Tr
         raise OptionError(f"{data}: no images or PDFs")
     rows, results = [], {}
     with tempfile.TemporaryDirectory() as tmp:
+        # one worker on one thread: what each of several workers has
+        results[("pool", 0)] = r = _measure("pool", files, model, 1, Path(tmp) / "single", threads=1)
+        rows.append(["local pool, 1 worker on 1 thread", str(r["pages"]), fmt(r["seconds"], 1),
+                     fmt(60 * r["pages"] / r["seconds"], 1), fmt(r["rss_mb"], 0)])
         for w in workers:
             target = Path(tmp) / f"pool{w}"
             results[("pool", w)] = r = _measure("pool", files, model, w, target)
-            rows.append([f"local pool, {w} worker(s)", str(r["pages"]), fmt(r["seconds"], 1),
+            rows.append([f"local pool, {w} worker(s)" + (" on every core" if w == 1 else ", 1 thread each"),
+                         str(r["pages"]), fmt(r["seconds"], 1),
                          fmt(60 * r["pages"] / r["seconds"], 1), fmt(r["rss_mb"], 0)])
         last = Path(tmp) / f"pool{workers[-1]}"
         written = sorted(last.iterdir())
@@ -97,7 +104,8 @@ def run(data: Path, model: str, workers: Sequence[int] = (1, 2), dask: bool = Tr
              "Each row reads the folder end to end in a fresh process (start-up and model loads included).", "",
              table(["configuration", "pages", "seconds", "pages/min", "peak RSS MiB (largest process)"], rows), ""]
     if ("pool", 1) in ppm and ("pool", 2) in ppm:
-        lines.append(f"- 2 workers against 1: {ppm[('pool', 2)] / ppm[('pool', 1)]:.2f}x")
+        lines.append(f"- 2 workers against 1 worker on every core: {ppm[('pool', 2)] / ppm[('pool', 1)]:.2f}x; "
+                     f"against 1 worker on 1 thread: {ppm[('pool', 2)] / ppm[('pool', 0)]:.2f}x")
     if ("dask", 2) in ppm and ("pool", 2) in ppm:
         lines.append(f"- Dask against the local pool, 2 workers each: {ppm[('dask', 2)] / ppm[('pool', 2)]:.2f}x")
     text = "\n".join(lines) + "\n"

@@ -166,10 +166,11 @@ class Outcome:
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        path = Path(os.fsencode(folder)) / os.fsencode(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    for name, data in files.items():  # by bytes: a name may hold a surrogate for a non-UTF-8 byte
+        path = os.path.join(os.fsencode(folder), os.fsencode(name))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
 
 
 def run_case(case: Case, folder: Path, timeout: float = 60.0, model: str | None = None) -> Outcome:

@@ -81,12 +81,14 @@ def run(data: Path, model: str = "genocr-small", requests: int = 1000, queue: in
             rows.append([str(clients), str(n), fmt(len(ok) / wall, 2), fmt(statistics.median(ok) if ok else float("nan"), 2),
                          fmt(ok[min(len(ok) - 1, int(0.99 * len(ok)))] if ok else float("nan"), 2),
                          str(sum(c == 429 for c, _ in results)), str(errors)])
-        # memory over a long run: many requests, one client, RSS sampled every 50
+        # memory over a long run: many requests from two clients, RSS sampled after every 50th
+        def sampled(k: int) -> None:
+            one(k)
+            if k % 50 == 0:
+                memory.append(_rss_mb(proc.pid))
+
         with ThreadPoolExecutor(2) as pool:
-            for k in range(requests):
-                pool.submit(one, k)
-                if k % 50 == 0:
-                    memory.append(_rss_mb(proc.pid))
+            list(pool.map(sampled, range(requests)))
         memory.append(_rss_mb(proc.pid))
         schema = _schemathesis(url)
     finally:

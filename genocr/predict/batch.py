@@ -79,20 +79,21 @@ def _read(job: Job) -> Done:
 
 
 def read_all(jobs: Sequence[Job], load: dict[str, Any], read: dict[str, Any], fmt: str, workers: int,
-             on_start: Callable[[], None] | None = None) -> Iterator[Done]:
+             on_start: Callable[[], None] | None = None, threads: int | None = None) -> Iterator[Done]:
     """Read ``jobs`` in ``workers`` processes (in this one when 1), yielding each as it
     finishes, in input order; ``load`` are :meth:`OCR.load`'s options, ``read`` are
-    :meth:`OCR.read`'s. ``on_start`` runs once the model is loaded."""
+    :meth:`OCR.read`'s. ``on_start`` runs once the model is loaded. Each worker computes on
+    ``threads`` threads (default: its share of the cores; one worker, all of them)."""
     cores = os.cpu_count() or 1
     if workers <= 1 or len(jobs) <= 1:
-        _start(load, read, fmt, 0)
+        _start(load, read, fmt, threads or 0)
         if _LOAD_ERROR:
             raise ModelError(_LOAD_ERROR.pop())
         if on_start is not None:
             on_start()
         yield from map(_read, jobs)
         return
-    threads = max(1, cores // workers)
+    threads = threads or max(1, cores // workers)
     context = multiprocessing.get_context("spawn")  # torch and forked threads do not mix
     with context.Pool(workers, initializer=_start, initargs=(load, read, fmt, threads)) as pool:
         if on_start is not None:

@@ -50,9 +50,12 @@ def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
     if not heights.size:
         return []
     x_height = float(np.median(heights))
-    mask = _drop_frames_and_bars(mask, x_height)
+    # Bars first (a solid bar is no rule); then the rules, before the frames go: a table's grid
+    # is a frame too, and its horizontal rules still close a band of the page (the table is read
+    # before the columns below it).
+    mask = _invert_bars(mask, x_height)
     horizontal, vertical = _rules(mask, x_height)
-    mask = cv2.subtract(mask, cv2.max(horizontal, vertical))
+    mask = cv2.subtract(_drop_frames(mask, x_height), cv2.max(horizontal, vertical))
     # Smear characters into words and words into lines; the gap kept between columns is wider.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.6 * x_height)), 1))
     smeared = cv2.dilate(mask, kernel)
@@ -101,26 +104,41 @@ def _glyph_heights(mask: np.ndarray) -> np.ndarray:
     return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
 
 
-def _drop_frames_and_bars(mask: np.ndarray, x_height: float) -> np.ndarray:
-    """The mask without the frames drawn around boxes, and with the text of dark bars as ink.
-
-    A frame (straight, wavy or rounded) is one thin connected stroke around a large area: left
-    in, it joins every line it encloses into one blob, which was read as "eeeessuuu---". A bar
-    (a heading set light on a dark band) binarises as one solid block with the letters as holes:
-    inverted inside its box, the letters become ink and the band drops out."""
+def _large_components(mask: np.ndarray, x_height: float) -> tuple[np.ndarray, list[tuple[int, float, tuple[int, ...]]]]:
+    """Labels of the mask's components, and those wider than 6 x-heights and taller than 1.5:
+    (label, fill, (x, y, w, h))."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = mask.copy()
+    large = []
     for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if bw < 6 * x_height or bh < 1.5 * x_height:
-            continue
-        fill = area / float(bw * bh)
-        if fill < 0.12 and bh > 3 * x_height:
-            out[labels == i] = 0
-        elif fill > 0.6:
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if bw >= 6 * x_height and bh >= 1.5 * x_height:
+            large.append((i, area / float(bw * bh), (x, y, bw, bh)))
+    return labels, large
+
+
+def _invert_bars(mask: np.ndarray, x_height: float) -> np.ndarray:
+    """The mask with the text of dark bars as ink. A bar (a heading set light on a dark band)
+    binarises as one solid block with the letters as holes: inverted inside its box, the letters
+    become ink and the band drops out."""
+    labels, large = _large_components(mask, x_height)
+    out = mask.copy()
+    for i, fill, (x, y, bw, bh) in large:
+        if fill > 0.6:
             region = out[y : y + bh, x : x + bw]
             region[:] = np.where(labels[y : y + bh, x : x + bw] == i, 0, 255 - region)
-            cv2.rectangle(out, (int(x), int(y)), (int(x + bw - 1), int(y + bh - 1)), 0, max(1, int(x_height / 4)))
+            cv2.rectangle(out, (x, y), (x + bw - 1, y + bh - 1), 0, max(1, int(x_height / 4)))
+    return out
+
+
+def _drop_frames(mask: np.ndarray, x_height: float) -> np.ndarray:
+    """The mask without the frames drawn around boxes. A frame (straight, wavy or rounded, or a
+    table's grid) is one thin connected stroke around a large area: left in, it joins every line
+    it encloses into one blob, which was read as "eeeessuuu---"."""
+    labels, large = _large_components(mask, x_height)
+    out = mask.copy()
+    for i, fill, (_, _, _, bh) in large:
+        if fill < 0.12 and bh > 3 * x_height:
+            out[labels == i] = 0
     return out
 
 

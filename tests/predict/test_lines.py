@@ -180,3 +180,55 @@ def test_a_rule_under_part_of_the_columns_closes_no_band() -> None:
     assert len(boxes) == len(anchors)
     for box, (x, y) in zip(boxes, anchors):
         assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
+
+
+def _text(draw, xy, text, fill="black"):
+    from PIL import ImageFont
+
+    draw.text(xy, text, font=ImageFont.truetype(FONT, 18), fill=fill)
+
+
+def test_a_wavy_frame_is_not_read_as_a_line_and_a_dark_bar_is_read_as_its_text() -> None:
+    import math
+
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (900, 700), "white")
+    draw = ImageDraw.Draw(page)
+    for r in range(8):
+        _text(draw, (100, 40 + 30 * r), "body text of the page before the box, line %d" % r)
+    wave = [(80 + k, 300 + 4 * math.sin(k / 6)) for k in range(700)]  # a wavy frame around three lines
+    for dy in (0, 130):
+        draw.line([(x, y + dy) for x, y in wave], fill="black", width=2)
+    for x in (80, 779):
+        draw.line([(x, 300), (x, 430)], fill="black", width=2)
+    for r in range(3):
+        _text(draw, (110, 320 + 32 * r), "a note in a wavy frame, line %d of three" % r)
+    draw.rectangle((80, 480, 780, 520), fill=(30, 30, 60))  # a heading set white on a dark bar
+    _text(draw, (100, 488), "A HEADING ON A DARK BAR", fill="white")
+    lines = find_lines(page)
+    framed = [b for b in lines if b[3] > 294 and b[1] < 436]
+    assert len(framed) == 3 and all(b[3] - b[1] < 40 for b in framed)  # the borders are no lines
+    (bar,) = [b for b in lines if b[1] >= 478 and b[3] <= 522]
+    assert bar[2] - bar[0] < 400  # the heading's letters, not the whole bar
+
+
+def test_a_tables_rules_close_a_band_though_its_grid_is_taken_out() -> None:
+    """A ruled table whose cells line up with the two columns below: the whole table is read
+    before the columns, not mixed into them cell by cell."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (1000, 900), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((90, 60, 930, 210), outline="black", width=2)
+    draw.line((90, 100, 930, 100), fill="black", width=2)
+    draw.line((510, 60, 510, 210), fill="black", width=2)
+    for r, y in enumerate((70, 120, 170)):
+        for c, x in enumerate((100, 550)):
+            _text(draw, (x, y), f"cell {r}{c} of the table")
+    for c in range(2):
+        for r in range(12):
+            _text(draw, (100 + 450 * c, 260 + 40 * r), f"column {c} line {r} of text")
+    lines = find_lines(page)
+    table = [k for k, b in enumerate(lines) if b[3] < 215]
+    assert len(table) == 6 and table == list(range(6))
