@@ -46,6 +46,10 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+pause_option = click.option("--pause", multiple=True, type=int, metavar="PID",
+                            help="Stop this process and its children while the bench runs (a training run), then continue it.")
+
+
 def _suite_command(suite: str) -> click.Command:
     @click.command(suite, help=f"Run the '{suite}' suite.", epilog=EPILOG)
     @click.option("--models", multiple=True, metavar="NAME|PATH",
@@ -64,8 +68,7 @@ def _suite_command(suite: str) -> click.Command:
                   show_default=True, help="Folder for <suite>.md and <suite>.png (bench/results updates the committed ones).")
     @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_CACHE,
                   show_default=True, help="Where synthetic splits are generated once and kept.")
-    @click.option("--pause", multiple=True, type=int, metavar="PID",
-                  help="Stop this process and its children while the bench runs (a training run), then continue it.")
+    @pause_option
     def command(models: tuple[str, ...], peers: tuple[str, ...], **options: Any) -> None:
         result = runner.run(suite, models=_split(models), peers=_split(peers), **options)
         click.echo(report.markdown(result))
@@ -102,7 +105,7 @@ def pixel_command(models: tuple[str, ...], data: Path, **options: Any) -> None:
 @click.option("--dask/--no-dask", default=True, show_default=True, help="Also measure genocr.scale on a 2-worker local Dask cluster.")
 @click.option("--limit", type=click.IntRange(1), help="At most N files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
-@click.option("--pause", multiple=True, type=int, metavar="PID", help="Stop this process and its children meanwhile.")
+@pause_option
 def batch_command(data: Path, model: str, workers: str, dask: bool, limit: int | None, out: Path,
                   pause: tuple[int, ...]) -> None:
     """Pages per minute over a folder: the local pool at each size, a resumed run, and Dask."""
@@ -140,7 +143,7 @@ def typeset_command(out: Path, count: int, seed: int) -> None:
               help="Pages of --data made into one scanned PDF for the searchable-PDF check (0: skip).")
 @click.option("--tesseract/--no-tesseract", default=True, show_default=True, help="Tesseract's word boxes beside.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
-@click.option("--pause", multiple=True, type=int, metavar="PID", help="Stop this process and its children meanwhile.")
+@pause_option
 def boxes_command(model: str, data: Path | None, n_synthetic: int, limit: int | None, pdf_pages: int,
                   tesseract: bool, out: Path, pause: tuple[int, ...]) -> None:
     """Word boxes and confidence against true boxes, and the searchable PDF read back."""
@@ -176,11 +179,13 @@ def reliability_command(model: str | None, seed: int, out: Path) -> None:
 @click.option("--requests", type=click.IntRange(10), default=1000, show_default=True, help="For the memory run.")
 @click.option("--queue", type=click.IntRange(0), default=8, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT, show_default=True)
-def serve_command(data: Path, model: str, requests: int, queue: int, out: Path) -> None:
+@pause_option
+def serve_command(data: Path, model: str, requests: int, queue: int, out: Path, pause: tuple[int, ...]) -> None:
     """The service under load on loopback (1, 4, 16 clients), its memory, and schemathesis."""
     from genocr.bench import serve
 
-    click.echo(serve.run(data, model, requests, queue, out))
+    with runner.paused(pause):
+        click.echo(serve.run(data, model, requests, queue, out))
     click.echo(f"wrote {out / 'serve.md'}", err=True)
 
 
