@@ -13,6 +13,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -111,7 +112,8 @@ def _schemathesis(url: str) -> str:
     exe = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     if not Path(exe).exists():
         return "not run (pip install schemathesis)"
-    proc = subprocess.run([exe, "run", f"{url}/openapi.json", "--checks", "not_a_server_error",
-                           "--max-examples", "25"], capture_output=True, text=True, timeout=1800)
+    with tempfile.TemporaryDirectory() as cwd:  # schemathesis keeps its cache in the working folder
+        proc = subprocess.run([exe, "run", f"{url}/openapi.json", "--checks", "not_a_server_error",
+                               "--max-examples", "25"], capture_output=True, text=True, timeout=1800, cwd=cwd)
     tail = [ln for ln in proc.stdout.splitlines() if ln.strip()][-3:]
     return ("0 server errors" if proc.returncode == 0 else "server errors found") + f" ({' / '.join(tail)[:300]})"
