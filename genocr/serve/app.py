@@ -139,6 +139,15 @@ async def _upload(file: UploadFile, limit: int) -> bytes:
     return data
 
 
+def _named(result: Any, file: UploadFile) -> Any:
+    """The result named after the uploaded file (its base name, printable, at most 200
+    characters) rather than the "<image>" of bytes read from memory."""
+    name = "".join(c for c in Path(file.filename or "").name if c.isprintable())[:200]
+    if name:
+        result.source = name
+    return result
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI application (``uvicorn`` serves it; tests call it in-process)."""
     from genocr import __version__
@@ -228,6 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        limits=service.settings.limits)
 
         def finish(result: Any) -> Response:
+            result = _named(result, file)
             if to != "json":
                 return Response(render(result, to), media_type="text/html" if to == "html" else "text/plain")
             asked = query  # GOT's query text, its box on the 0-1000 scale of the first page
@@ -315,7 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 result = await service.run(lambda: ocr.read(
                     data, task=task, pages=pages, dpi=dpi, limits=service.settings.limits,
                     on_page=lambda p: job.update(pages_done=job["pages_done"] + len(p.pages))), timeout=24 * 3600)
-                job.update(status="done", result=result.to_dict())
+                job.update(status="done", result=_named(result, file).to_dict())
             except (ApiError, GenocrError) as exc:
                 job.update(status="failed", error=getattr(exc, "message", str(exc)))
             except Exception as exc:  # the job reports it; the service goes on

@@ -36,6 +36,7 @@ def test_read_returns_the_result_tree_with_the_prompt(client: TestClient) -> Non
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["prompt"] == "[0, 0, 500, 500] OCR: " and body["task"] == "plain"
+    assert body["source"] == "a.png"  # the upload's name, not the "<image>" of bytes in memory
     assert body["html"].lstrip().lower().startswith("<!doctype html")
     assert client.post("/v1/read", files={"file": ("a.png", png())}, data={"model": "tiny", "to": "txt"}).headers[
         "content-type"].startswith("text/plain")
@@ -107,6 +108,7 @@ def test_a_job_reports_progress_then_its_result(client: TestClient, pdf3_path: P
             break
         time.sleep(0.1)
     assert status["status"] == "done" and status["pages_done"] == 3 and len(status["result"]["pages"]) == 3
+    assert status["result"]["source"] == "d.pdf"
     assert client.get("/v1/jobs/nope").status_code == 404
 
 
