@@ -46,6 +46,23 @@ def test_trains_the_decoder_only_and_resumes(tmp_path: Path) -> None:
     assert all(torch.equal(trunk[k], v) for k, v in trainer.net.trunk.state_dict().items())  # frozen
     rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     evals = [r for r in rows if "eval_math_ned" in r]
-    assert [r["step"] for r in evals] == [0, 2] and "eval_table_swapped_ned" in evals[-1]
+    assert [r["step"] for r in evals] == [2] and "eval_table_swapped_ned" in evals[-1]  # not the untrained one
     path.write_text(CONFIG.format(run=tmp_path / "run", init=tmp_path / "line", steps=3))
     assert FormatTrainer(load_config(path)).step == 2
+
+
+def test_a_curriculum_is_scored_on_what_it_has_trained(tmp_path: Path) -> None:
+    """Formulas first, then tables: the first evaluation scores formulas alone (decoding tables
+    the decoder has not learnt would run to max_tokens), the last both."""
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2})),
+                    tmp_path / "line")
+    config = CONFIG.replace("eval_every = 2", "eval_every = 1").format(
+        run=tmp_path / "run", init=tmp_path / "line", steps=1).replace("math = 0.5, table = 0.5", "math = 1.0")
+    config += '[[stage]]\nname = "tables"\nsteps = 1\nkinds = { math = 0.5, table = 0.5 }\nlr = 1e-3\nwarmup = 1\nbatch_size = 2\n'
+    (tmp_path / "run.toml").write_text(config)
+    FormatTrainer(load_config(tmp_path / "run.toml")).train()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if any(k.startswith("eval_") for k in r)]
+    assert [r["step"] for r in evals] == [1, 2]
+    assert "eval_math_ned" in evals[0] and "eval_table_ned" not in evals[0]
+    assert "eval_math_ned" in evals[1] and "eval_table_ned" in evals[1]
