@@ -13,7 +13,7 @@ from ..errors import OptionError
 from .engine import generate, get_kind, sample_rng
 
 _MIX = zlib.crc32(b"mix")  # keeps the kind-choice generator apart from the samples' own
-BLOCK = 16  # samples of a LaTeX kind typeset in one pdflatex run (see SyntheticStream._batched)
+BLOCK = 16  # samples of a LaTeX kind typeset in one pdflatex run by default (see SyntheticStream._batched)
 
 
 class SyntheticStream(IterableDataset):
@@ -21,7 +21,7 @@ class SyntheticStream(IterableDataset):
 
     Stream position ``j`` picks its kind from ``(seed, j)`` and is then sample ``j`` of that
     kind, exactly as ``genocr data make`` would write it; for a kind typeset by LaTeX in batches,
-    element ``j % BLOCK`` of its block ``j // BLOCK`` (one pdflatex run per block). DataLoader workers (and distributed
+    element ``j % block`` of its block ``j // block`` (one pdflatex run per block). DataLoader workers (and distributed
     ranks) take every ``k``-th position, so none of them repeats another's samples and the
     stream's content does not depend on how many there are. Items are :class:`Sample` objects,
     or whatever ``transform`` makes of them (it runs inside the worker); batch them with a
@@ -29,7 +29,7 @@ class SyntheticStream(IterableDataset):
     """
 
     def __init__(self, kinds: dict[str, float], seed: int = 0,
-                 transform: Callable[[Any], Any] | None = None, start: int = 0):
+                 transform: Callable[[Any], Any] | None = None, start: int = 0, block: int = BLOCK):
         if not kinds or any(w <= 0 for w in kinds.values()):
             raise OptionError("give at least one kind, each with a positive weight")
         for kind in kinds:
@@ -41,6 +41,7 @@ class SyntheticStream(IterableDataset):
         self.seed = seed
         self.transform = transform
         self.start = start  # first stream position: a resumed training run skips what it saw
+        self.block = block  # small crops (formulas, tables) afford large blocks: fewer pdflatex starts
 
     def kind_at(self, position: int) -> str:
         u = np.random.default_rng([self.seed, _MIX, position]).random()
@@ -63,11 +64,11 @@ class SyntheticStream(IterableDataset):
 
     def _batched(self, kind: str, position: int, blocks: dict[str, tuple[int, list[Any]]]) -> Any:
         """A kind typeset by LaTeX pays a pdflatex start per call: position ``j`` takes element
-        ``j % BLOCK`` of the block ``make_batch(rng(j // BLOCK), BLOCK)``, made once. (Elements
+        ``j % block`` of the block ``make_batch(rng(j // block), block)``, made once. (Elements
         whose positions drew another kind go unused: a block is still several times cheaper than
         one start per sample. With several DataLoader workers each typesets its own copy of a
         block: give LaTeX-heavy streams one data worker.)"""
-        block = position // BLOCK
+        block = position // self.block
         if blocks.get(kind, (None,))[0] != block:
-            blocks[kind] = (block, self.batched[kind](sample_rng(kind, self.seed, block), BLOCK))
-        return blocks[kind][1][position % BLOCK]
+            blocks[kind] = (block, self.batched[kind](sample_rng(kind, self.seed, block), self.block))
+        return blocks[kind][1][position % self.block]
