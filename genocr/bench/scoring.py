@@ -62,7 +62,8 @@ def _unordered(pred: str, gt: str) -> dict[str, float]:
 
 def _formula(pred: str, gt: str) -> dict[str, float]:
     p, g = latex_tokens(pred), latex_tokens(gt)
-    return {"ned": metrics.normalized_edit_distance(p, g), "exact": float(p == g)}
+    return {"ned": metrics.normalized_edit_distance(p, g), "bleu": metrics.bleu(g, p) if p and g else float(p == g),
+            "exact": float(p == g)}
 
 
 def _table(pred: str, gt: str) -> dict[str, float]:

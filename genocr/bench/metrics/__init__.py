@@ -22,7 +22,7 @@ Heavy libraries (nltk, jieba, rdkit, apted, lxml, scipy, scikit-image) are
 imported inside the functions, so ``import genocr.bench`` stays cheap.
 """
 
-from genocr.bench.metrics.text import normalized_edit_distance, tokenize, wordnet_reader, ocr_scores, cer, wer, kern_edit_distance, tikz_edit_distance
+from genocr.bench.metrics.text import bleu, normalized_edit_distance, tokenize, wordnet_reader, ocr_scores, cer, wer, kern_edit_distance, tikz_edit_distance
 from genocr.bench.metrics.table import teds
 from genocr.bench.metrics.molecule import smiles_match
 from genocr.bench.metrics.chart import chart_ap, chart_ap_corpus

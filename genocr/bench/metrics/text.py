@@ -178,7 +178,8 @@ def _meteor(reference: list[str], hypothesis: list[str]) -> float:
     return float(meteor_score([reference], hypothesis, wordnet=wn))
 
 
-def _bleu(reference: list[str], hypothesis: list[str]) -> float:
+def bleu(reference: list[str], hypothesis: list[str]) -> float:
+    """nltk's sentence BLEU (1-4-grams, equal weights, no smoothing) of token lists."""
     from nltk.translate.bleu_score import sentence_bleu
 
     with warnings.catch_warnings():
@@ -249,9 +250,9 @@ def ocr_scores(
     if not pred_tok or not gt_tok:
         bleu = meteor = 0.0
     elif got_swap:
-        bleu, meteor = _bleu(pred_tok, gt_tok), _meteor(pred_tok, gt_tok)
+        bleu, meteor = bleu(pred_tok, gt_tok), _meteor(pred_tok, gt_tok)
     else:
-        bleu, meteor = _bleu(gt_tok, pred_tok), _meteor(gt_tok, pred_tok)
+        bleu, meteor = bleu(gt_tok, pred_tok), _meteor(gt_tok, pred_tok)
     if got_swap:
         precision, recall = recall, precision
     return {"edit_distance": ed, "f1": f1, "precision": precision, "recall": recall,
