@@ -11,11 +11,13 @@ the inputs must be readable by the workers at the same paths, e.g. on a shared f
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from genocr.errors import ModelError, OptionError
 from genocr.io import atomic_write
@@ -54,6 +56,23 @@ def reader_plugin(load: dict[str, Any], read: dict[str, Any], fmt: str, threads:
     return ReaderPlugin()
 
 
+@contextlib.contextmanager
+def _spawnable_main() -> Iterator[None]:
+    """Worker processes are spawned, and spawning runs the parent's main script again by its
+    path; a script read from standard input (``python - <<EOF``) has none there, and every worker
+    would fail to start. Such a script is hidden from them while they start."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def read_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, address: str | None = None,
                model: str = DEFAULT_MODEL, fmt: str = "txt", workers: int | None = None,
                skip_existing: bool = False, on_done: Callable[[batch.Done], None] | None = None,
@@ -81,8 +100,9 @@ def read_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, a
     start = time.perf_counter()  # the cluster's start and model loads count: a user waits for them too
     cluster = None
     if address is None:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None, host="127.0.0.1")
+        with _spawnable_main():
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                   processes=True, dashboard_address=None, host="127.0.0.1")
     client = Client(cluster if cluster is not None else address)
     try:
         load = {"name_or_path": model, "device": "cpu"}

@@ -1,4 +1,6 @@
 """genocr.scale on a real local Dask cluster (two worker processes on loopback)."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,16 @@ def test_reads_on_two_workers_like_the_local_reader_and_resumes(tmp_path: Path) 
         assert (tmp_path / "out" / f"{path.stem}.txt").read_text() == render(local.read(path), "txt")
     again = read_files(paths, tmp_path / "out", model=str(tmp_path / "m"), workers=2, skip_existing=True)
     assert len(again.skipped) == 3 and not again.written
+
+
+def test_a_script_read_from_standard_input_starts_its_workers(tmp_path: Path) -> None:
+    """``python - <<EOF`` (as the README's example runs): spawned workers cannot run that script
+    again by its path, and must not try."""
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2,
+                                                  "alphabet": "abc "})), tmp_path / "m")
+    text_image("abc abc", (400, 300)).save(tmp_path / "p.png")
+    script = (f"from genocr.scale import read_files\n"
+              f"r = read_files([{str(tmp_path / 'p.png')!r}], {str(tmp_path / 'out')!r}, model={str(tmp_path / 'm')!r}, workers=1)\n"
+              f"print(len(r.written))\n")
+    proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "1", proc.stderr[-2000:]

@@ -248,15 +248,15 @@ def ocr_scores(
     f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
 
     if not pred_tok or not gt_tok:
-        bleu = meteor = 0.0
+        bleu_score = meteor = 0.0
     elif got_swap:
-        bleu, meteor = bleu(pred_tok, gt_tok), _meteor(pred_tok, gt_tok)
+        bleu_score, meteor = bleu(pred_tok, gt_tok), _meteor(pred_tok, gt_tok)
     else:
-        bleu, meteor = bleu(gt_tok, pred_tok), _meteor(gt_tok, pred_tok)
+        bleu_score, meteor = bleu(gt_tok, pred_tok), _meteor(gt_tok, pred_tok)
     if got_swap:
         precision, recall = recall, precision
     return {"edit_distance": ed, "f1": f1, "precision": precision, "recall": recall,
-            "bleu": bleu, "meteor": meteor}  # fmt: skip
+            "bleu": bleu_score, "meteor": meteor}  # fmt: skip
 
 
 def _rate_empty_gt(pred: str, level: Level) -> float:
