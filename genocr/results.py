@@ -58,6 +58,7 @@ class PageResult:
     height: int = 0
     dpi: int = 0  # the rendering resolution of a PDF page; an image's own, when it records one
     blocks: list[Block] = field(default_factory=list)
+    skew: float = 0.0  # degrees (counter-clockwise) the page was turned to set its lines level before reading
 
     @property
     def looped(self) -> bool:

@@ -2,7 +2,8 @@
 
 Ground truth is every word's true box: from the text layer of typeset pages (the second dev set's
 ``NAME.boxes.json``, made with ``pdftotext -bbox-layout``) and from the data engine's page
-meta. A true word is found when a predicted word box overlaps it with IoU >= 0.5; Tesseract's
+meta, and the typeset pages again turned by a few degrees, as a skewed scan is (their true boxes
+turned with them). A true word is found when a predicted word box overlaps it with IoU >= 0.5; Tesseract's
 own word boxes (tesserocr, one thread) are matched the same way on the same pages. Confidence
 is judged by whether the least confident tenth of genocr's matched words holds more of its
 misread words than the rest. The searchable PDF is checked by reading it back with pdftotext:
@@ -27,6 +28,9 @@ from genocr.errors import OptionError
 from genocr.io import atomic_write
 
 Box = tuple[float, float, float, float]
+
+
+TURN = 2.5  # degrees a typeset page is turned by, to measure boxes on a skewed scan
 
 
 def iou(a: Box, b: Box) -> float:
@@ -57,6 +61,8 @@ def _pages(data: Path | None, n_synthetic: int, limit: int | None) -> list[tuple
     """(name, image, true words) for the typeset pages in ``data`` and synthetic pages."""
     from PIL import Image
 
+    from genocr.predict.lines import rotate_box
+
     pages = []
     if data is not None:
         for meta in sorted(data.rglob("*.boxes.json"))[:limit]:
@@ -64,6 +70,10 @@ def _pages(data: Path | None, n_synthetic: int, limit: int | None) -> list[tuple
             words = [(w["text"], tuple(w["box"])) for ln in json.loads(meta.read_text())["lines"] for w in ln["words"]
                      if w["text"].strip()]
             pages.append((meta.name[: -len(".boxes.json")], image, words))
+        for i, (name, image, words) in enumerate(list(pages)):  # each again, as a skewed scan
+            angle = TURN if i % 2 else -TURN
+            pages.append((f"turned_{name}", image.rotate(angle, Image.BICUBIC, fillcolor="white"),
+                          [(text, rotate_box(box, angle, image.size, image.size)) for text, box in words]))
     if n_synthetic:
         from genocr.bench.datasets import HELD_OUT_SEED
         from genocr.data.engine import generate
@@ -117,7 +127,8 @@ def run(model: str, data: Path | None, n_synthetic: int = 10, limit: int | None 
         api = tesserocr.PyTessBaseAPI(path=tessdata(), lang="eng", psm=tesserocr.PSM.AUTO)
     by_set: dict[str, dict[str, list]] = {}
     for name, image, truth in pages:
-        group = "synthetic pages" if name.startswith("synth_") else "typeset pages"
+        group = "synthetic pages" if name.startswith("synth_") else \
+            f"typeset pages turned ±{TURN:g}°" if name.startswith("turned_") else "typeset pages"
         result = ocr.read(image)
         ours = [(w.text, w.box, w.confidence) for w in result.pages[0].words]
         by_set.setdefault(group, {}).setdefault("genocr", []).extend(match(truth, ours))
@@ -131,7 +142,9 @@ def run(model: str, data: Path | None, n_synthetic: int = 10, limit: int | None 
                          f"{statistics.median(m[2] for m in matches):.3f}", _confidence(found)])
     lines = ["# genocr bench: boxes", "",
              f"{date.today().isoformat()}, model `{model}`, {len(pages)} pages "
-             f"({sum(1 for p in pages if not p[0].startswith('synth_'))} typeset from `{data}`, the rest synthetic).",
+             f"({sum(1 for p in pages if not p[0].startswith(('synth_', 'turned_')))} typeset from `{data}`, each "
+             f"also turned by {TURN:g}° one way or the other, the rest synthetic; a turned page's true boxes are "
+             "the bounds of its turned words).",
              "", "A true word is found when a predicted word box overlaps it with IoU >= 0.5. Confidence: the misread "
              "rate of the least confident 10% of found words over that of the rest (>= 3 means it ranks errors).", "",
              table(["pages", "system", "true words", "found (IoU >= 0.5)", "median IoU", "misread: least confident 10% / rest"],

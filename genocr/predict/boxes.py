@@ -9,6 +9,8 @@ crop to the page. A word's confidence is the mean probability of its characters.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from PIL import Image
 
@@ -46,6 +48,11 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """The (start, stop) of each run of True."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def moved(line: Line, place: Callable[[Box], Box]) -> Line:
+    """``line`` with its box and its words' boxes passed through ``place`` (onto the page)."""
+    return Line(line.text, place(line.box), line.confidence, [Word(w.text, place(w.box), w.confidence) for w in line.words])
 
 
 def line_boxes(gen: Generation, crop: Image.Image, origin: tuple[int, int]) -> Line:

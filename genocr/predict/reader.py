@@ -1,6 +1,7 @@
 """The OCR predictor: input pages -> views and prompt -> model -> guarded decoding -> result."""
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import replace
@@ -13,9 +14,9 @@ from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
-from genocr.predict.boxes import line_boxes
+from genocr.predict.boxes import line_boxes, moved
 from genocr.predict.checks import check_formula, check_table
-from genocr.predict.lines import crop_box, find_lines
+from genocr.predict.lines import crop_box, deskew_angle, find_lines, rotate_box
 from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import Block, PageResult, ReadResult
 from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
@@ -252,16 +253,20 @@ class OCR:
         texts, prompt_tokens, new_tokens, seconds, reasons = [], 0, 0, 0.0, set()
         blocks: list[Block] = []
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
+        skew = 0.0
         for page in pages:
             image, (ox, oy) = self._region(page, base)
-            boxes = [crop_box(image.size, box) for box in find_lines(image)]
+            skew = deskew_angle(image)  # a skewed scan is read upright, its boxes put back on the page
+            view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor="white") if skew else image
+            place = functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=(ox, oy))
+            boxes = [crop_box(view.size, box) for box in find_lines(view)]
             lines, placed = [], []
             for i in range(0, len(boxes), self.line_batch):
-                batch = [image.crop(b) for b in boxes[i : i + self.line_batch]]
+                batch = [view.crop(b) for b in boxes[i : i + self.line_batch]]
                 for gen, crop, b in zip(self.model.read_lines(batch, base.task, decode), batch, boxes[i:]):
                     lines.append(gen.text)
                     if gen.chars is not None and gen.text:
-                        placed.append(line_boxes(gen, crop, (ox + b[0], oy + b[1])))
+                        placed.append(moved(line_boxes(gen, crop, b[:2]), place))
                     prompt_tokens += gen.prompt_tokens
                     new_tokens += gen.new_tokens
                     seconds += gen.seconds
@@ -277,4 +282,10 @@ class OCR:
         return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), prompt_tokens=prompt_tokens,
                           new_tokens=new_tokens, stop_reason=reason, seconds=seconds,
                           width=one.image.width if one else 0, height=one.image.height if one else 0,
-                          dpi=one.dpi if one else 0, blocks=blocks if one else [])
+                          dpi=one.dpi if one else 0, blocks=blocks if one else [], skew=skew if one else 0.0)
+
+
+def _to_page(box: Box, angle: float, view_size: tuple[int, int], size: tuple[int, int], origin: tuple[int, int]) -> Box:
+    """A box on the view a region was read from (turned by ``angle`` when deskewed) on the page."""
+    x0, y0, x1, y1 = rotate_box(box, -angle, view_size, size) if angle else box
+    return (x0 + origin[0], y0 + origin[1], x1 + origin[0], y1 + origin[1])

@@ -232,3 +232,26 @@ def test_a_tables_rules_close_a_band_though_its_grid_is_taken_out() -> None:
     lines = find_lines(page)
     table = [k for k, b in enumerate(lines) if b[3] < 215]
     assert len(table) == 6 and table == list(range(6))
+
+
+@pytest.mark.parametrize("angle", [1.5, -3.0, 6.0])
+def test_a_skewed_page_is_measured_and_set_level(angle: float) -> None:
+    from genocr.predict.lines import deskew_angle
+
+    page, _ = draw_page(1)
+    assert deskew_angle(page) == 0.0
+    turned = page.rotate(angle, Image.BICUBIC, expand=True, fillcolor="white")
+    assert abs(deskew_angle(turned) + angle) <= 0.2
+    level = turned.rotate(deskew_angle(turned), Image.BICUBIC, expand=True, fillcolor="white")
+    assert len(find_lines(level)) == 9  # the title and the column's 8 lines, as on the upright page
+
+
+def test_a_box_turned_and_turned_back_is_where_it_was() -> None:
+    from genocr.predict.lines import rotate_box
+
+    there = rotate_box((100, 200, 300, 230), 4.0, (1000, 800), (1050, 870))
+    assert there != (100, 200, 300, 230)
+    back = rotate_box(there, -4.0, (1050, 870), (1000, 800))
+    # it holds the box again, grown by what turning a 200-px-wide box by 4 degrees adds (200 sin 4° = 14 px)
+    assert back[0] <= 100 and back[1] <= 200 and back[2] >= 300 and back[3] >= 230
+    assert all(abs(a - b) <= 15 for a, b in zip(back, (100, 200, 300, 230)))

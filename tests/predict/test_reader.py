@@ -142,3 +142,23 @@ def test_batched_rows_that_loop_are_trimmed_despite_padding(got_ocr: OCR) -> Non
     looping = word * 60 + [pad] * 30
     gen = _finish(0, looping, 5, guard, got_ocr.model.tokenizer, got_ocr.model.stop_ids, pad, config, 0.0)
     assert gen.stop_reason == "loop" and gen.text == "OCR"
+
+
+def test_a_skewed_scan_is_read_upright_with_its_word_boxes_on_the_page() -> None:
+    """The shipped reader on a page turned by 2.5 degrees: it reads the lines as on the upright
+    page, reports the angle, and every word box lands on the turned word."""
+    from PIL import Image
+
+    from genocr.bench.boxes import match
+    from genocr.predict.lines import rotate_box
+    from tests_helpers import draw_page
+
+    ocr = OCR.load("genocr-small")
+    page, _ = draw_page(1)
+    upright = ocr.read(page).pages[0]
+    turned = ocr.read(page.rotate(2.5, Image.BICUBIC, expand=False, fillcolor="white")).pages[0]
+    assert upright.skew == 0.0 and turned.skew == -2.5
+    assert turned.text == upright.text
+    truth = [(w.text, rotate_box(w.box, 2.5, page.size, page.size)) for w in upright.words]
+    found = [m for m in match(truth, [(w.text, w.box, w.confidence) for w in turned.words]) if m[2] >= 0.5]
+    assert len(found) >= 0.9 * len(truth)
