@@ -105,6 +105,9 @@ class OCR:
         notes = []
         if max_tiles is not None and self.model.reads_lines:
             notes.append("tiles: not cut; the line reader reads every line at its own resolution")
+        if base.formatted and self.model.reads_lines:
+            notes.append("format: each page or region was read as one formula or table; a page of mixed "
+                         "content must be cut into its blocks first (--box), which genocr-small does not do yet")
         boxes = any(p.lines for p in results)
         if not boxes and not self.model.reads_lines:
             notes.append(f"boxes: {self.model.name} reads pages end to end and gives no line or word positions")

@@ -66,3 +66,4 @@ def test_the_reader_answers_format_with_a_checked_block(tmp_path: Path) -> None:
     (block,) = result.pages[0].blocks
     assert result.output_format == "markdown" and block.kind in ("formula", "table")
     assert block.valid == (block.reason == "")
+    assert any(n.startswith("format: ") for n in result.notes)  # a whole page read as one element says so
