@@ -142,9 +142,9 @@ def run(model: str, data: Path | None, n_synthetic: int = 10, limit: int | None 
                          f"{statistics.median(m[2] for m in matches):.3f}", _confidence(found)])
     lines = ["# genocr bench: boxes", "",
              f"{date.today().isoformat()}, model `{model}`, {len(pages)} pages "
-             f"({sum(1 for p in pages if not p[0].startswith(('synth_', 'turned_')))} typeset from `{data}`, each "
-             f"also turned by {TURN:g}° one way or the other, the rest synthetic; a turned page's true boxes are "
-             "the bounds of its turned words).",
+             + (f"({sum(1 for p in pages if not p[0].startswith(('synth_', 'turned_')))} typeset from `{data}`, each "
+                f"also turned by {TURN:g}° one way or the other, the rest synthetic; a turned page's true boxes are "
+                "the bounds of its turned words)." if data is not None else "(synthetic)."),
              "", "A true word is found when a predicted word box overlaps it with IoU >= 0.5. Confidence: the misread "
              "rate of the least confident 10% of found words over that of the rest (>= 3 means it ranks errors).", "",
              table(["pages", "system", "true words", "found (IoU >= 0.5)", "median IoU", "misread: least confident 10% / rest"],

@@ -138,7 +138,7 @@ def typeset_command(out: Path, count: int, seed: int) -> None:
               help="Typeset pages with word boxes (a folder from `genocr bench typeset`).")
 @click.option("--synthetic", "n_synthetic", type=click.IntRange(0), default=10, show_default=True,
               help="Held-out synthetic pages (their word boxes come from the data engine).")
-@click.option("--limit", type=click.IntRange(1), help="At most N typeset pages.")
+@click.option("--limit", type=click.IntRange(1), help="At most N typeset pages (each also read turned).")
 @click.option("--pdf-pages", type=click.IntRange(0), default=20, show_default=True,
               help="Pages of --data made into one scanned PDF for the searchable-PDF check (0: skip).")
 @click.option("--tesseract/--no-tesseract", default=True, show_default=True, help="Tesseract's word boxes beside.")

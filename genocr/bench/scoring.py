@@ -62,8 +62,9 @@ def _unordered(pred: str, gt: str) -> dict[str, float]:
 
 def _formula(pred: str, gt: str) -> dict[str, float]:
     p, g = latex_tokens(pred), latex_tokens(gt)
-    return {"ned": metrics.normalized_edit_distance(p, g), "bleu": metrics.bleu(g, p) if p and g else float(p == g),
-            "exact": float(p == g)}
+    # nltk's unsmoothed 4-gram BLEU scores a formula under 4 tokens ~0 even when it is exact
+    return {"ned": metrics.normalized_edit_distance(p, g), "bleu": float(p == g) if p == g or not (p and g)
+            else metrics.bleu(g, p), "exact": float(p == g)}
 
 
 def _table(pred: str, gt: str) -> dict[str, float]:

@@ -36,6 +36,7 @@ def text_mask(image: Image.Image) -> np.ndarray:
 
 
 SKEW_MIN = 0.3  # degrees: below this a page is read as it stands (a line drifts under ~8 px over 1,600)
+SKEW_GAIN = 1.2  # how much sharper the row profile must be at the angle found than upright
 
 
 def deskew_angle(image: Image.Image, max_angle: float = 8.0) -> float:
@@ -56,8 +57,20 @@ def deskew_angle(image: Image.Image, max_angle: float = 8.0) -> float:
         return float(np.sum(np.diff(profile) ** 2))
 
     coarse = max(np.arange(-max_angle, max_angle + 0.01, 1.0), key=sharpness)
-    best = float(max(np.arange(coarse - 0.7, coarse + 0.71, 0.1), key=sharpness))
-    return round(best, 1) if abs(best) >= SKEW_MIN else 0.0
+    fine = np.clip(np.arange(coarse - 0.7, coarse + 0.71, 0.1), -max_angle, max_angle)
+    best = float(max(fine, key=sharpness))
+    # a figure or a few words can favour some angle by chance: turn only for a clear gain
+    if abs(best) < SKEW_MIN or sharpness(best) < SKEW_GAIN * sharpness(0.0):
+        return 0.0
+    return round(best, 1)
+
+
+def paper_colour(image: Image.Image) -> tuple[int, ...]:
+    """The median colour of the image's outermost pixels: what to fill the corners of a turned
+    page with, so that they read as paper (a dark page's too)."""
+    a = np.asarray(image.convert("RGB"))
+    edge = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    return tuple(int(v) for v in np.median(edge, axis=0))
 
 
 def rotate_box(box: Box, angle: float, size: tuple[int, int], new_size: tuple[int, int]) -> Box:

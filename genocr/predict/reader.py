@@ -16,7 +16,7 @@ from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
 from genocr.predict.boxes import line_boxes, moved
 from genocr.predict.checks import check_formula, check_table
-from genocr.predict.lines import crop_box, deskew_angle, find_lines, rotate_box
+from genocr.predict.lines import crop_box, deskew_angle, find_lines, paper_colour, rotate_box
 from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import Block, PageResult, ReadResult
 from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
@@ -138,9 +138,9 @@ class OCR:
         """The query these options ask for, checked on its own (no model needed).
 
         ``task``: "plain" (text) or "format" (markdown with LaTeX and tables: GOT-OCR2.0 and
-        Qwen2-VL; genocr-small refuses it). ``box``: "x1,y1,x2,y2" in pixels. ``color``: "red",
-        "green" or "blue". ``tiles``: "auto" or up to N tiles. What each model serves:
-        ``genocr models``.
+        Qwen2-VL; genocr-small with its format decoder reads one formula or table crop).
+        ``box``: "x1,y1,x2,y2" in pixels. ``color``: "red", "green" or "blue". ``tiles``: "auto"
+        or up to N tiles. What each model serves: ``genocr models``.
         """
         pixel_box = parse_box(box) if box is not None else None
         return Query(task=task, box=pixel_box, color=color, crop=parse_tiles(tiles) is not None,
@@ -260,7 +260,7 @@ class OCR:
         for page in pages:
             image, (ox, oy) = self._region(page, base)
             skew = deskew_angle(image)  # a skewed scan is read upright, its boxes put back on the page
-            view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor="white") if skew else image
+            view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor=paper_colour(image)) if skew else image
             place = functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=(ox, oy))
             boxes = [crop_box(view.size, box) for box in find_lines(view)]
             lines, placed = [], []

@@ -135,7 +135,7 @@ class FormatTrainer(StagedTrainer):
         tell apart (NED 1.0 everywhere, measured), and decoding it costs minutes."""
         if self.step == 0:
             return
-        tok = LatexTokenizer.split
+        tok, encoder = LatexTokenizer.split, LatexTokenizer(self.net.config.vocab)
         row: dict[str, Any] = {"step": self.step}
         stage, _ = self.stage_at(min(self.step, self.config.total_steps) - 1)
         trained = {k for s in self.config.stages[: self.config.stages.index(stage) + 1] for k in s.kinds}
@@ -144,7 +144,7 @@ class FormatTrainer(StagedTrainer):
             truth = [tok(s.target, math=kind != "table") for s in samples]
             # an untrained or looping decoder runs to max_tokens on every crop; cut at twice the
             # longest truth, such an output already scores NED >= 0.5, and decoding on costs minutes
-            longest = max(len(LatexTokenizer(self.net.config.vocab).encode(s.target)) for s in samples)
+            longest = max(len(encoder.encode(s.target)) for s in samples)
             cap = min(self.net.config.max_tokens, 2 * longest + 2)
             preds = [tok(p, math=kind != "table") for p in self.read([s.images[0] for s in samples], cap)]
             swapped = [tok(p, math=kind != "table")

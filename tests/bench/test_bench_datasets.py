@@ -91,5 +91,6 @@ def test_scoring_rules() -> None:
                                            "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>")  # fmt: skip
     assert table == {"teds": 1.0, "teds_s": 1.0}
     assert scoring.METRICS["formula"].score(r"\frac{a}{b}", r"\frac {a}{b}\label{x}") == {"ned": 0.0, "bleu": 1.0, "exact": 1.0}
+    assert scoring.METRICS["formula"].score("a+b", "a + b")["bleu"] == 1.0  # three tokens, exact
     near = scoring.METRICS["formula"].score(r"x^{2} + y^{2} = z^{3}", r"x^{2} + y^{2} = z^{2}")
     assert 0.5 < near["bleu"] < 1.0 and near["exact"] == 0.0

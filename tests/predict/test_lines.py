@@ -246,12 +246,32 @@ def test_a_skewed_page_is_measured_and_set_level(angle: float) -> None:
     assert len(find_lines(level)) == 9  # the title and the column's 8 lines, as on the upright page
 
 
-def test_a_box_turned_and_turned_back_is_where_it_was() -> None:
+def test_a_box_lands_where_the_turned_image_puts_its_ink() -> None:
+    """Checked against PIL's own rotation, so a sign error in either direction fails."""
+    import numpy as np
+
     from genocr.predict.lines import rotate_box
 
-    there = rotate_box((100, 200, 300, 230), 4.0, (1000, 800), (1050, 870))
-    assert there != (100, 200, 300, 230)
-    back = rotate_box(there, -4.0, (1050, 870), (1000, 800))
-    # it holds the box again, grown by what turning a 200-px-wide box by 4 degrees adds (200 sin 4° = 14 px)
-    assert back[0] <= 100 and back[1] <= 200 and back[2] >= 300 and back[3] >= 230
-    assert all(abs(a - b) <= 15 for a, b in zip(back, (100, 200, 300, 230)))
+    image = Image.new("L", (1000, 800), 255)
+    ImageDraw.Draw(image).rectangle((100, 200, 300, 230), fill=0)
+    for angle in (4.0, -4.0):
+        turned = image.rotate(angle, Image.BICUBIC, expand=True, fillcolor=255)
+        ys, xs = np.nonzero(np.asarray(turned) < 128)
+        ink = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        there = rotate_box((100, 200, 300, 230), angle, image.size, turned.size)
+        assert all(abs(a - b) <= 2 for a, b in zip(there, ink)), (angle, there, ink)
+        back = rotate_box(there, -angle, turned.size, image.size)  # the bounds of the bounds: it grows
+        assert back[0] <= 100 and back[1] <= 200 and back[2] >= 300 and back[3] >= 230
+
+
+def test_a_dark_page_turned_level_keeps_its_corners_dark() -> None:
+    from genocr.predict.lines import paper_colour
+
+    page, _ = draw_page(1)
+    dark = Image.eval(page, lambda v: 255 - v)
+    turned = dark.rotate(3.0, Image.BICUBIC, expand=True, fillcolor=(0, 0, 0))
+    assert paper_colour(turned) == (0, 0, 0)
+    from genocr.predict.lines import deskew_angle
+
+    level = turned.rotate(deskew_angle(turned), Image.BICUBIC, expand=True, fillcolor=paper_colour(turned))
+    assert len(find_lines(level)) == 9
