@@ -205,7 +205,8 @@ def load_model(name_or_path: str = DEFAULT_MODEL, device: str = "cpu", dtype: st
 register_model(ModelSpec(
     "genocr-small", "genocr-small", "genocr-small",
     "genocr's own small OCR-2.0 model (v2: a 2.5M convolutional line reader, ONNX), trained from scratch on the "
-    "data engine: printed English and Latin-script text, with word boxes",
+    "data engine: printed English and Latin-script text, with word boxes; a format decoder for formula and "
+    "table crops",
     "Apache-2.0"))
 register_model(ModelSpec(
     "got-ocr2", "got-ocr2", "stepfun-ai/GOT-OCR-2.0-hf",

@@ -7,6 +7,8 @@ characters into line blobs, and take their boxes.
 """
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -51,18 +53,21 @@ def deskew_angle(image: Image.Image, max_angle: float = 8.0) -> float:
     rows, cols = mask.shape
     centre = (cols / 2, rows / 2)
 
+    @functools.lru_cache(maxsize=None)  # the search asks for some angles (0 among them) twice
     def sharpness(angle: float) -> float:
         turned = cv2.warpAffine(mask, cv2.getRotationMatrix2D(centre, angle, 1.0), (cols, rows), flags=cv2.INTER_NEAREST)
         profile = turned.sum(axis=1, dtype=np.float64)
         return float(np.sum(np.diff(profile) ** 2))
 
-    coarse = max(np.arange(-max_angle, max_angle + 0.01, 1.0), key=sharpness)
-    fine = np.clip(np.arange(coarse - 0.7, coarse + 0.71, 0.1), -max_angle, max_angle)
-    best = float(max(fine, key=sharpness))
+    def angles(start: float, stop: float, step: float) -> list[float]:  # rounded: equal angles hit the cache
+        return [round(float(a), 1) for a in np.clip(np.arange(start, stop + step / 2, step), -max_angle, max_angle)]
+
+    coarse = max(angles(-max_angle, max_angle, 1.0), key=sharpness)
+    best = max(angles(coarse - 0.7, coarse + 0.7, 0.1), key=sharpness)
     # a figure or a few words can favour some angle by chance: turn only for a clear gain
     if abs(best) < SKEW_MIN or sharpness(best) < SKEW_GAIN * sharpness(0.0):
         return 0.0
-    return round(best, 1)
+    return best
 
 
 def paper_colour(image: Image.Image) -> tuple[int, ...]:
