@@ -62,7 +62,7 @@ def main() -> None:
     pdf = pdfium.PdfDocument(str(HERE / "paper.pdf"))
     page = pdf[0].render(scale=150 / 72).to_pil().convert("L").convert("RGB")
     page.save(HERE / "page.png", optimize=True)
-    from genocr.predict.lines import find_lines
+    from genocr.layout.lines import find_lines
 
     lines = find_lines(page)  # title, then the first paragraph's three lines
     x0, y0 = min(b[0] for b in lines[1:4]) - 12, lines[1][1] - 12

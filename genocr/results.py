@@ -42,6 +42,7 @@ class Block:
     text: str = ""
     valid: bool = True
     reason: str = ""
+    level: int = 0  # a heading's: 1 a title, 2 a section, 3 a subsection
 
 
 @dataclass
@@ -77,7 +78,8 @@ class PageResult:
         blocks = [Block(b["kind"], tuple(b["box"]), [
             Line(ln["text"], tuple(ln["box"]), ln["confidence"],
                  [Word(w["text"], tuple(w["box"]), w["confidence"]) for w in ln.get("words", [])])
-            for ln in b.get("lines", [])], b.get("text", ""), b.get("valid", True), b.get("reason", ""))
+            for ln in b.get("lines", [])], b.get("text", ""), b.get("valid", True), b.get("reason", ""),
+            b.get("level", 0))
             for b in data.get("blocks", [])]
         return cls(**{**data, "blocks": blocks})
 

@@ -61,7 +61,7 @@ def _pages(data: Path | None, n_synthetic: int, limit: int | None) -> list[tuple
     """(name, image, true words) for the typeset pages in ``data`` and synthetic pages."""
     from PIL import Image
 
-    from genocr.predict.lines import rotate_box
+    from genocr.layout.lines import rotate_box
 
     pages = []
     if data is not None:

@@ -17,10 +17,11 @@ from genocr.errors import OptionError
 
 EPILOG = """
 \b
-Suites: text, formula, table, scene, chart, molecule (accuracy and speed per system),
+Suites: text, formula, table, scene, chart, molecule, format (accuracy and speed per system),
         data (data-engine samples/s per kind on one core),
         pixel (text removal, segmentation, tamper: pixel model beside classical baselines),
-        batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set),
+        batch (pages/min over a folder: local pool and Dask), typeset (make the second dev set, or
+        with --formatted the format suite's pages),
         boxes (word boxes, confidence and the searchable PDF against true boxes),
         reliability (500+ malformed inputs: no traceback, no hang, bounded memory),
         serve (the HTTP service under load, and schemathesis against its spec).
@@ -121,15 +122,25 @@ def batch_command(data: Path, model: str, workers: str, dask: bool, limit: int |
 
 
 @click.command("typeset")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.HOME / "devsets" / "typeset-en",
-              show_default=True, help="Folder for the pages, their ground truth and manifest.tsv.")
-@click.option("-n", "--n", "count", type=click.IntRange(2), default=24, show_default=True, help="Pages (half groff, half LaTeX).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pages, their ground truth and manifest.tsv  "
+                   "[default: ~/.cache/genocr/devsets/typeset-en, or typeset-format with --formatted].")
+@click.option("-n", "--n", "count", type=click.IntRange(2),
+              help="Pages  [default: 24 (half groff, half LaTeX), or 12 with --formatted].")
 @click.option("--seed", type=int, default=0, show_default=True)
-def typeset_command(out: Path, count: int, seed: int) -> None:
-    """Typeset the second English dev set from the installed manual pages (see genocr/bench/typeset.py)."""
-    from genocr.bench.typeset import make_devset
+@click.option("--formatted", is_flag=True,
+              help="Formatted pages for the format suite: headings, display formulas, tables, markdown truth.")
+def typeset_command(out: Path | None, count: int | None, seed: int, formatted: bool) -> None:
+    """Typeset the second English dev set from the installed manual pages (see genocr/bench/typeset.py),
+    or with --formatted the format suite's pages (genocr/bench/typeset_format.py)."""
+    if formatted:
+        from genocr.bench.typeset_format import make_format_devset
 
-    click.echo(make_devset(out, count, seed))
+        click.echo(make_format_devset(out or datasets.HOME / "devsets" / "typeset-format", count or 12, seed))
+    else:
+        from genocr.bench.typeset import make_devset
+
+        click.echo(make_devset(out or datasets.HOME / "devsets" / "typeset-en", count or 24, seed))
 
 
 @click.command("boxes")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from genocr.bench import metrics
+from genocr.bench.metrics import page_format
 
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f"
 _SPACE_BY_CJK = re.compile(rf" (?=[{_CJK}])|(?<=[{_CJK}]) ")
@@ -105,4 +106,5 @@ METRICS: dict[str, Metric] = {
     "formula": Metric(_formula, "ned", False),  # normalised LaTeX token edit distance
     "table": Metric(_table, "teds", True),
     "smiles": Metric(_smiles, "exact", True),
+    "formatted": Metric(page_format.score, "text_ned", False),  # text, headings, formulas, tables, order
 }

@@ -29,6 +29,7 @@ UNORDERED = Profile("unordered", layout="sparse")  # scattered words: scenes, ch
 FORMULA = Profile("formula", task="format", output="latex")
 TABLE = Profile("table", task="format", output="html")
 SMILES = Profile("smiles", task="format", output="smiles")
+FORMATTED = Profile("formatted", task="format", output="markdown")  # whole pages as GOT's markdown
 
 PROFILES: dict[str, Profile] = {
     "doc_page_en": PAGE,
@@ -47,6 +48,8 @@ PROFILES: dict[str, Profile] = {
     "synth_math": FORMULA,
     "synth_table": TABLE,
     "synth_molecule": SMILES,
+    "formatted_page_en": FORMATTED,
+    "synth_formatted-page": FORMATTED,
 }
 # Synthetic kinds scored on a meta entry rather than the target (TEDS needs HTML).
 SYNTH_GT_KEY = {"table": "html"}
@@ -68,6 +71,7 @@ SUITES: dict[str, Suite] = {
     "scene": Suite(("scene_text_en",), ("scene",), UNORDERED),
     "chart": Suite(("chart_text",), (), UNORDERED),
     "molecule": Suite((), ("molecule",), SMILES),
+    "format": Suite(("formatted_page_en",), ("formatted-page",), FORMATTED),
 }
 DATA_SUITE = "data"  # data-engine speed: no systems, no datasets
 SUITE_NAMES = (*SUITES, DATA_SUITE)

@@ -42,7 +42,7 @@ class System:
 class Genocr(System):
     """A genocr model by registered name or checkpoint folder; counts tokens and time to first token."""
 
-    outputs = frozenset({"text", "latex", "html", "smiles"})
+    outputs = frozenset({"text", "latex", "html", "smiles", "markdown"})
 
     def __init__(self, model: str, device: str = "cpu", max_new_tokens: int | None = None) -> None:
         import genocr

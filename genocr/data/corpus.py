@@ -190,6 +190,14 @@ def document_token(rng: np.random.Generator) -> str:
                              f"{n(1, 20)}{choice(rng, '½¼¾')}", f"{n(2, 64)} × {n(2, 64)}", f"¶ {n(1, 40)}",
                              f"{word().capitalize()}{choice(rng, '™®')}", f"{n(1, 999)} µm", f"{n(0, 90)}°")),
         lambda: choice(rng, ("“{}”", "‘{}’", "“{} ”", "({})")).format(choice(rng, ":;,.-/*+=|") * n(1, 3)),
+        # what manuals put in prose: identifiers, dot files, headers, options, page references
+        lambda: choice(rng, ("", "", "$", "%")) + "_".join(
+            (str.upper if rng.random() < 0.5 else str.lower)(word()) for _ in range(n(2, 4))),
+        lambda: choice(rng, (".", "~/.", "$HOME/.", "/etc/", "./")) + word() + choice(rng, ("", "", ".conf", ".d", "rc", ".mgc")),
+        lambda: f"<{word()}{choice(rng, ('', '/', '.'))}{word()}.h>",
+        lambda: f"{word()}({choice(rng, '1234578')})",
+        lambda: choice(rng, (f"[-{choice(rng, string.ascii_letters)} {word()}]", f"--{word()}-{word()}",
+                             f"[--{word()}={word().upper()}]", f"-{choice(rng, string.ascii_letters)}", f"[{word()} ...]")),
     )
     return kinds[n(0, len(kinds))]()
 

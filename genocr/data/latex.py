@@ -40,6 +40,16 @@ FONTS = ("cmr", "ptm", "ppl", "bch", "put", "phv")
 # the image; pdflatex reports it with the source line, which tells the snippet.
 OVERFULL = re.compile(r"^Overfull \\hbox \(([\d.]+)pt too wide\).*?lines? (\d+)", re.MULTILINE)
 MAX_OVERFULL_PT = 3.0
+# pdflatex sets TeX's own faces in T1 (Cork) encoding as Type 3 bitmap fonts without a Unicode
+# map, so PDFium hands back Cork's slots: ligatures, dashes and quotes as control characters
+# (``fi`` as U+001C, which ``str.split`` takes for a space). Run 1 of genocr-small v2 learnt
+# those labels and read "file" as "le" on held-out manuals. Cork's slots, spelt out (not 0x0D,
+# the single low quote, which PDFium also uses for its line ends):
+CORK = {0x10: "“", 0x11: "”", 0x12: "„", 0x13: "«", 0x14: "»", 0x15: "–", 0x16: "—",
+        0x17: "", 0x19: "ı", 0x1B: "ff", 0x1C: "fi", 0x1D: "fl", 0x1E: "ffi", 0x1F: "ffl"}
+# PDFium marks a hyphen that breaks a word at a line's end with U+FFFE, or with U+0002 in the
+# Type 1 faces (then without the line break after it).
+LINE_END_HYPHENS = "\ufffe\x02"
 
 
 class LatexError(RuntimeError):
@@ -140,8 +150,8 @@ def render(
 
 def text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
     """The lines of a typeset page's text layer, as the text extractor of a PDF reader gives
-    them, with boxes in pixels at ``scale``; ligatures spelt out (NFKC), a hyphen that breaks a
-    word across lines (PDFium's U+FFFE) kept at its line's end."""
+    them, with boxes in pixels at ``scale``; ligatures spelt out (NFKC, CORK), a hyphen that
+    breaks a word across lines (LINE_END_HYPHENS) kept at its line's end."""
     textpage = page.get_textpage()
     height = page.get_size()[1]
     lines: list[Line] = []
@@ -159,10 +169,13 @@ def text_lines(page: pdfium.PdfPage, scale: float) -> list[Line]:
 
     try:
         for i in range(textpage.count_chars()):  # by char index: text-range offsets may differ from it
-            ch = chr(pdfium_raw.FPDFText_GetUnicode(textpage.raw, i) or 0xFFFD)
+            code = pdfium_raw.FPDFText_GetUnicode(textpage.raw, i) or 0xFFFD
+            ch = CORK.get(code, chr(code))
+            if not ch:
+                continue
             if ch in "\r\n":
                 close()
-            elif ch == "\ufffe":
+            elif ch in LINE_END_HYPHENS:
                 chars.append(("-", textpage.get_charbox(i)))
                 close()
             else:

@@ -3,7 +3,7 @@
 It keeps Qwen2-VL's native dynamic resolution and 2-D rotary positions (one token per 16x16
 px in the shipped size, so tokens grow with the text's length) and speaks GOT's query language
 in a compact prompt. On a CPU it reads a page as a batch of line slices
-(``genocr.predict.lines``): a small model cannot compress a dense page into a few hundred tokens the way a 560M one does.
+(``genocr.layout.lines``): a small model cannot compress a dense page into a few hundred tokens the way a 560M one does.
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from dataclasses import replace
 from typing import Callable, Iterable, Iterator, Sequence
@@ -11,14 +12,15 @@ from PIL import Image
 
 from genocr.errors import InputError, OptionError
 from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
+from genocr.layout.blocks import LayoutBlock, find_blocks, settle
+from genocr.layout.lines import crop_box, deskew_angle, find_lines, paper_colour, rotate_box
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
 from genocr.predict.boxes import line_boxes, moved
 from genocr.predict.checks import check_formula, check_table
-from genocr.predict.lines import crop_box, deskew_angle, find_lines, paper_colour, rotate_box
 from genocr.predict.memory import fix_mmap_threshold
-from genocr.results import Block, PageResult, ReadResult
+from genocr.results import Block, Line, PageResult, ReadResult
 from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
                           refuse_unsupported)
 from genocr.tasks.regions import Box
@@ -105,9 +107,9 @@ class OCR:
         notes = []
         if max_tiles is not None and self.model.reads_lines:
             notes.append("tiles: not cut; the line reader reads every line at its own resolution")
-        if base.formatted and self.model.reads_lines:
-            notes.append("format: each page or region was read as one formula or table; a page of mixed "
-                         "content must be cut into its blocks first (--box), which genocr-small does not do yet")
+        if base.formatted and self.model.reads_lines and base.box is None and base.color is None:
+            notes.append("format: pages cut into blocks by the layout step; formulas and tables read by the "
+                         "format decoder, inline math read as text")
         boxes = any(p.lines for p in results)
         if not boxes and not self.model.reads_lines:
             notes.append(f"boxes: {self.model.name} reads pages end to end and gives no line or word positions")
@@ -231,24 +233,78 @@ class OCR:
         return image, (0, 0)
 
     def _read_elements(self, pages: list[Page], base: Query) -> PageResult:
-        """Each page (or its region) as one formula or table crop, read by the format decoder into
-        LaTeX: a formula as display math, a table as its tabular; checked, and flagged if not
-        valid. (Whole pages of mixed content are the layout step's to split.)"""
+        """Each page's region (``--box``, a colour frame) as one formula or table crop, read by the
+        format decoder; a whole page goes through the layout step (:meth:`_read_formatted`)."""
+        if base.box is None and base.color is None:
+            return self._read_formatted(pages, base)
         texts, blocks, seconds = [], [], 0.0
         for page in pages:
             image, (ox, oy) = self._region(page, base)
-            latex, took = self.model.read_element(image)
+            block, took = self._element(image, (ox, oy, ox + image.width, oy + image.height))
+            texts.append(_markdown(block))
+            blocks.append(block)
             seconds += took
-            table = "\\begin{tabular}" in latex
-            reason = "the decoder wrote nothing" if not latex.strip() else \
-                check_table(latex) if table else check_formula(latex)
-            texts.append(latex if table else f"\\[ {latex} \\]")
-            blocks.append(Block("table" if table else "formula", (ox, oy, ox + image.width, oy + image.height),
-                                text=latex, valid=reason is None, reason=reason or ""))
-        one = pages[0] if len(pages) == 1 else None
-        return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), seconds=seconds,
-                          width=one.image.width if one else 0, height=one.image.height if one else 0,
-                          dpi=one.dpi if one else 0, blocks=blocks)
+        return _page_result(pages, "\n\n".join(texts), blocks, seconds)
+
+    def _element(self, crop: Image.Image, box: Box, kind: str = "") -> tuple[Block, float]:
+        """A formula or table crop read by the format decoder into LaTeX, checked, and flagged
+        if not valid (also when the layout's ``kind`` was a table and the decoder wrote none)."""
+        latex, took = self.model.read_element(crop)
+        table = "\\begin{tabular}" in latex
+        reason = "the decoder wrote nothing" if not latex.strip() else check_table(latex) if table else check_formula(latex)
+        if kind == "table" and not table:
+            reason = reason or "the layout found a table; the decoder wrote none"
+        return Block("table" if table else "formula", box, text=latex, valid=reason is None, reason=reason or ""), took
+
+    def _read_formatted(self, pages: list[Page], base: Query) -> PageResult:
+        """Whole pages as GOT's markdown: the layout step finds each page's blocks and their kinds
+        (``genocr.layout.blocks``), text blocks are read line by line, formulas and tables by the
+        format decoder, and the blocks are joined in reading order. Header and footer lines are
+        kept apart (in the blocks, not the text). A page that is one block is words if the line
+        reader reads it as words, else a formula; a page of tables only is one table, read whole."""
+        texts, blocks, seconds = [], [], 0.0
+        decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
+        for page in pages:
+            view, place, _ = _upright(page.image, (0, 0))
+            found = find_blocks(view)
+            if len(found) == 1 and found[0].kind in TEXT_KINDS:  # a crop of one thing: words, or a formula?
+                found = [replace(found[0], kind="formula")]
+            if not any(b.kind in TEXT_KINDS + ("formula",) for b in found):
+                block, took = self._element(page.image, (0, 0, *page.image.size))
+                texts.append(_markdown(block))
+                blocks.append(block)
+                seconds += took
+                continue
+            boxes = [crop_box(view.size, b) for block in found if block.kind != "table" for b in block.lines]
+            read: dict[Box, Line] = {}
+            for gen, crop, b in self._lines(view, boxes, decode):
+                seconds += gen.seconds
+                read[b] = moved(line_boxes(gen, crop, b[:2]), place) if gen.chars is not None else \
+                    Line(gen.text, place(b), 1.0)
+            page_blocks = []
+            for found_block in found:
+                lines = [read[crop_box(view.size, b)] for b in found_block.lines] if found_block.kind != "table" else []
+                if found_block.kind == "formula":
+                    found_block = settle(found_block, " ".join(ln.text for ln in lines),
+                                         min((ln.confidence for ln in lines), default=0.0))
+                box = place(found_block.box)
+                if found_block.kind in ("formula", "table"):
+                    x0, y0, x1, y1 = crop_box(view.size, found_block.box, margin=0.4)
+                    block, took = self._element(view.crop((x0, y0, x1, y1)), box, found_block.kind)
+                    seconds += took
+                else:
+                    block = Block(_kind(found_block, lines), box, [ln for ln in lines if ln.text],
+                                  text=_joined([ln.text for ln in lines]), level=found_block.level)
+                page_blocks.append(block)
+            texts.append("\n\n".join(_markdown(b) for b in page_blocks if b.kind not in APART_KINDS))
+            blocks += page_blocks
+        return _page_result(pages, "\n\n".join(t for t in texts if t), blocks, seconds)
+
+    def _lines(self, view: Image.Image, boxes: list[Box], decode: DecodeConfig) -> Iterator[tuple]:
+        """Each line of ``view`` at ``boxes`` read, in batches: (reading, crop, box)."""
+        for i in range(0, len(boxes), self.line_batch):
+            batch = [view.crop(b) for b in boxes[i : i + self.line_batch]]
+            yield from zip(self.model.read_lines(batch, "plain", decode), batch, boxes[i : i + self.line_batch])
 
     def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:
         """Cut each page (or its region) into lines and read them in batches, in reading order;
@@ -258,34 +314,89 @@ class OCR:
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         skew = 0.0
         for page in pages:
-            image, (ox, oy) = self._region(page, base)
-            skew = deskew_angle(image)  # a skewed scan is read upright, its boxes put back on the page
-            view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor=paper_colour(image)) if skew else image
-            place = functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=(ox, oy))
-            boxes = [crop_box(view.size, box) for box in find_lines(view)]
+            image, origin = self._region(page, base)
+            view, place, skew = _upright(image, origin)
             lines, placed = [], []
-            for i in range(0, len(boxes), self.line_batch):
-                batch = [view.crop(b) for b in boxes[i : i + self.line_batch]]
-                for gen, crop, b in zip(self.model.read_lines(batch, base.task, decode), batch, boxes[i:]):
-                    lines.append(gen.text)
-                    if gen.chars is not None and gen.text:
-                        placed.append(moved(line_boxes(gen, crop, b[:2]), place))
-                    prompt_tokens += gen.prompt_tokens
-                    new_tokens += gen.new_tokens
-                    seconds += gen.seconds
-                    reasons.add(gen.stop_reason)
-                    if on_text is not None:
-                        on_text(gen.text + "\n")
+            for gen, crop, b in self._lines(view, [crop_box(view.size, box) for box in find_lines(view)], decode):
+                lines.append(gen.text)
+                if gen.chars is not None and gen.text:
+                    placed.append(moved(line_boxes(gen, crop, b[:2]), place))
+                prompt_tokens += gen.prompt_tokens
+                new_tokens += gen.new_tokens
+                seconds += gen.seconds
+                reasons.add(gen.stop_reason)
+                if on_text is not None:
+                    on_text(gen.text + "\n")
             texts.append("\n".join(t for t in lines if t))
             if placed:
-                blocks.append(Block("text", (min(ln.box[0] for ln in placed), min(ln.box[1] for ln in placed),
-                                             max(ln.box[2] for ln in placed), max(ln.box[3] for ln in placed)), placed))
+                blocks.append(Block("text", _union([ln.box for ln in placed]), placed))
         reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
-        one = pages[0] if len(pages) == 1 else None
-        return PageResult(pages=[p.number for p in pages], text="\n\n".join(texts), prompt_tokens=prompt_tokens,
-                          new_tokens=new_tokens, stop_reason=reason, seconds=seconds,
-                          width=one.image.width if one else 0, height=one.image.height if one else 0,
-                          dpi=one.dpi if one else 0, blocks=blocks if one else [], skew=skew if one else 0.0)
+        result = _page_result(pages, "\n\n".join(texts), blocks, seconds)
+        if len(pages) > 1:
+            result.blocks = []
+        return replace(result, prompt_tokens=prompt_tokens, new_tokens=new_tokens, stop_reason=reason,
+                       skew=skew if len(pages) == 1 else 0.0)
+
+
+# Block kinds read as text, and those kept out of a formatted page's text (in its blocks only).
+TEXT_KINDS = ("heading", "paragraph", "list_item")
+APART_KINDS = ("header", "footer", "page_number")
+HEADING_COMMANDS = {1: "title", 2: "section*", 3: "subsection*"}
+_PAGE_NUMBER = re.compile(r"^\W*(?:\d{1,4}|[ivxlcdm]{1,7})\W*$", re.IGNORECASE)
+_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])-$")
+
+
+def _upright(image: Image.Image, origin: tuple[int, int]) -> tuple[Image.Image, Callable[[Box], Box], float]:
+    """``image`` turned to set its lines level (a skewed scan is read upright), the function that
+    puts a box on it back on the page (``image`` sits at ``origin``), and the angle."""
+    skew = deskew_angle(image)
+    view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor=paper_colour(image)) if skew else image
+    return view, functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=origin), skew
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _page_result(pages: list[Page], text: str, blocks: list[Block], seconds: float) -> PageResult:
+    one = pages[0] if len(pages) == 1 else None
+    return PageResult(pages=[p.number for p in pages], text=text, seconds=seconds, blocks=blocks,
+                      width=one.image.width if one else 0, height=one.image.height if one else 0,
+                      dpi=one.dpi if one else 0)
+
+
+def _joined(lines: list[str]) -> str:
+    """A block's lines as one paragraph; a word hyphenated at a line's end is joined again."""
+    out = ""
+    for text in (t.strip() for t in lines):
+        if not text:
+            continue
+        if out and _BROKEN_WORD.search(out) and text[0].islower():
+            out = out[:-1] + text
+        else:
+            out = f"{out} {text}" if out else text
+    return out
+
+
+def _kind(block: LayoutBlock, lines: list[Line]) -> str:
+    """The result's kind of a text block: a footer that is only a number is the page number."""
+    if block.kind == "footer" or block.kind == "header":
+        text = " ".join(ln.text for ln in lines)
+        return "page_number" if _PAGE_NUMBER.match(text) else block.kind
+    return block.kind
+
+
+def _markdown(block: Block) -> str:
+    """A block in GOT's markdown: headings as \\title / \\section* / \\subsection*, display math
+    in \\[ \\], tables as their tabular, text with its dollar signs escaped."""
+    if block.kind == "formula":
+        return f"\\[\n{block.text}\n\\]"
+    if block.kind == "table":
+        return block.text
+    text = block.text.replace("$", "\\$")
+    if block.kind == "heading":
+        return f"\\{HEADING_COMMANDS.get(block.level, 'subsection*')}{{{text}}}"
+    return text
 
 
 def _to_page(box: Box, angle: float, view_size: tuple[int, int], size: tuple[int, int], origin: tuple[int, int]) -> Box:

@@ -75,7 +75,7 @@ def test_bad_options_are_one_line_errors(user_folder: Path, tmp_path: Path) -> N
     result = CliRunner().invoke(bench_cli, ["nope"])
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "genocr: error: unknown suite 'nope' (choose from text, formula, table, scene, chart, molecule, data, pixel, batch, typeset, boxes, reliability, serve)"
+        "genocr: error: unknown suite 'nope' (choose from text, formula, table, scene, chart, molecule, format, data, pixel, batch, typeset, boxes, reliability, serve)"
     ]
 
 

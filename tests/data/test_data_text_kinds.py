@@ -155,3 +155,19 @@ def test_typeset_lines_come_from_the_text_layer_and_sit_in_the_image():
         x0, y0, x1, y1 = ln["box"]
         assert 0 <= x0 < x1 <= w + 1 and 0 <= y0 < y1 <= h + 1
     assert "\ufb01" not in sample.target and "\ufffe" not in sample.target  # ligatures spelt, hyphens kept
+
+
+@pytest.mark.parametrize("family", ["cmr", "ppl"])  # Type 3 bitmaps in Cork encoding; a Type 1 face
+def test_text_layer_spells_ligatures_dashes_quotes_and_breaks_at_line_end_hyphens(family):
+    from genocr.data import latex
+
+    if not latex.available():
+        pytest.skip("pdflatex is not installed")
+    body = (rf"\parbox{{130pt}}{{\fontfamily{{{family}}}\selectfont "
+            r"defined different fluffy office affine -- --- ``quoted'' \par\parbox{50pt}{extra\-ordinarily longer}}")
+    ((_, lines),) = latex.render([body], [2.0], r"\usepackage[T1]{fontenc}", text=True)
+    texts = [ln.text for ln in lines]
+    assert " ".join(texts).startswith("defined different fluffy office affine – — “quoted”")
+    assert not any(ord(c) < 32 for t in texts for c in t)
+    assert texts[-3:] == ["extra-", "ordinarily", "longer"]
+    assert all(ln.box[3] - ln.box[1] < 40 for ln in lines)  # one line each, not two joined

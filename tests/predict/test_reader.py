@@ -150,7 +150,7 @@ def test_a_skewed_scan_is_read_upright_with_its_word_boxes_on_the_page() -> None
     from PIL import Image
 
     from genocr.bench.boxes import match
-    from genocr.predict.lines import rotate_box
+    from genocr.layout.lines import rotate_box
     from tests_helpers import draw_page
 
     ocr = OCR.load("genocr-small")
@@ -162,3 +162,21 @@ def test_a_skewed_scan_is_read_upright_with_its_word_boxes_on_the_page() -> None
     truth = [(w.text, rotate_box(w.box, 2.5, page.size, page.size)) for w in upright.words]
     found = [m for m in match(truth, [(w.text, w.box, w.confidence) for w in turned.words]) if m[2] >= 0.5]
     assert len(found) >= 0.9 * len(truth)
+
+
+def test_a_whole_page_in_format_mode_is_read_block_by_block() -> None:
+    from tests_helpers import draw_formatted_page
+
+    result = OCR.load("genocr-small").read(draw_formatted_page(), task="format")
+    page = result.pages[0]
+    kinds = [b.kind for b in page.blocks]
+    assert kinds[:6] == ["heading", "paragraph", "paragraph", "formula", "table", "paragraph"]
+    assert kinds[-1] in ("footer", "page_number")  # the page number is kept apart from the text
+    text = page.text
+    assert text.startswith("\\section*{") and "Results" in text.split("\n")[0]
+    assert text.count("quick brown fox") == 7  # every full line of the paragraphs, none twice
+    assert "\\[\n" in text and "\\begin{tabular}" in text
+    assert text.index("\\[") < text.index("\\begin{tabular}") < text.rindex("and stops")
+    assert not text.rstrip().endswith("7")
+    assert all(b.lines for b in page.blocks if b.kind in ("heading", "paragraph"))
+    assert result.to_dict()["pages"][0]["blocks"][0]["level"] == 2

@@ -3,7 +3,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import pytest
 
-from genocr.predict.lines import crop_line, find_lines, reading_order
+from genocr.layout.lines import crop_line, find_lines, reading_order
 from tests_helpers import FONT, draw_page
 
 
@@ -236,7 +236,7 @@ def test_a_tables_rules_close_a_band_though_its_grid_is_taken_out() -> None:
 
 @pytest.mark.parametrize("angle", [1.5, -3.0, 6.0])
 def test_a_skewed_page_is_measured_and_set_level(angle: float) -> None:
-    from genocr.predict.lines import deskew_angle
+    from genocr.layout.lines import deskew_angle
 
     page, _ = draw_page(1)
     assert deskew_angle(page) == 0.0
@@ -250,7 +250,7 @@ def test_a_box_lands_where_the_turned_image_puts_its_ink() -> None:
     """Checked against PIL's own rotation, so a sign error in either direction fails."""
     import numpy as np
 
-    from genocr.predict.lines import rotate_box
+    from genocr.layout.lines import rotate_box
 
     image = Image.new("L", (1000, 800), 255)
     ImageDraw.Draw(image).rectangle((100, 200, 300, 230), fill=0)
@@ -265,13 +265,13 @@ def test_a_box_lands_where_the_turned_image_puts_its_ink() -> None:
 
 
 def test_a_dark_page_turned_level_keeps_its_corners_dark() -> None:
-    from genocr.predict.lines import paper_colour
+    from genocr.layout.lines import paper_colour
 
     page, _ = draw_page(1)
     dark = Image.eval(page, lambda v: 255 - v)
     turned = dark.rotate(3.0, Image.BICUBIC, expand=True, fillcolor=(0, 0, 0))
     assert paper_colour(turned) == (0, 0, 0)
-    from genocr.predict.lines import deskew_angle
+    from genocr.layout.lines import deskew_angle
 
     level = turned.rotate(deskew_angle(turned), Image.BICUBIC, expand=True, fillcolor=paper_colour(turned))
     assert len(find_lines(level)) == 9
