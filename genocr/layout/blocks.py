@@ -103,7 +103,7 @@ def find_blocks(image: Image.Image) -> list[LayoutBlock]:
         elif row is not None and b == row.boxes[0]:
             pieces.append(_typed(row, extent[row.column]))
             row = next(next_row, None)
-    return _edges(_merged(pieces, line_height), image.height, line_height)
+    return _edges(_formula_parts(_merged(pieces, line_height), line_height), image.height, line_height)
 
 
 def _rows(lines: list[Box], mask: np.ndarray, gutters: list[tuple[int, int]]) -> list[_Row]:
@@ -194,6 +194,27 @@ def _merged(pieces: list[tuple[LayoutBlock, float, bool]], line_height: float) -
     return out
 
 
+def _formula_parts(blocks: list[LayoutBlock], line_height: float) -> list[LayoutBlock]:
+    """A formula's off-centre pieces (a numerator, a limit over a sum) are rows of their own,
+    touching it: a short one-line block within half a line of a formula, and within its span
+    across, joins it."""
+    out: list[LayoutBlock] = []
+    for b in blocks:
+        p = out[-1] if out else None
+        if p is not None and _touches(p, b, line_height) and (p.kind == "formula") != (b.kind == "formula"):
+            piece, formula = (b, p) if p.kind == "formula" else (p, b)
+            if len(piece.lines) == 1 and piece.box[2] - piece.box[0] < 0.5 * (formula.box[2] - formula.box[0]) + line_height:
+                out[-1] = replace(formula, lines=p.lines + b.lines, box=_union([p.box, b.box]))
+                continue
+        out.append(b)
+    return out
+
+
+def _touches(a: LayoutBlock, b: LayoutBlock, line_height: float) -> bool:
+    """Whether ``b`` starts within half a line under ``a`` and the two overlap across."""
+    return b.box[1] - a.box[3] < 0.5 * line_height and min(a.box[2], b.box[2]) > max(a.box[0], b.box[0])
+
+
 def _edges(blocks: list[LayoutBlock], height: int, line_height: float) -> list[LayoutBlock]:
     """A one-line block at the page's top or bottom edge, far from the text, is its header or
     footer (a running head, a page number), kept apart from the text; not a large title."""
@@ -244,8 +265,9 @@ def _tables(lines: list[Box], rules: list[Box], line_height: float) -> list[_Tab
             x0, x1 = min(last[0], r[0]) - line_height, max(last[2], r[2]) + line_height
             text_between = any(last[3] <= (b[1] + b[3]) / 2 <= r[1] and (b[0] < x0 or b[2] > x1)
                                and b[2] - b[0] > 0.6 * (x1 - x0) for b in lines)  # a paragraph's line
-            if overlap > 0.8 * min(last[2] - last[0], r[2] - r[0]) and r[1] - last[3] < 15 * line_height \
-                    and not text_between:
+            lengths = sorted((last[2] - last[0], r[2] - r[0]))
+            if overlap > 0.8 * lengths[0] and lengths[0] > 0.5 * lengths[1] and r[1] - last[3] < 15 * line_height \
+                    and not text_between:  # (a fraction's bar beside a table's rule is no rule of it)
                 g.append(r)
                 break
         else:

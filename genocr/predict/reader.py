@@ -295,6 +295,8 @@ class OCR:
                 else:
                     block = Block(_kind(found_block, lines), box, [ln for ln in lines if ln.text],
                                   text=_joined([ln.text for ln in lines]), level=found_block.level)
+                    if not block.text:  # a speck the line reader reads as nothing
+                        continue
                 page_blocks.append(block)
             texts.append("\n\n".join(_markdown(b) for b in page_blocks if b.kind not in APART_KINDS))
             blocks += page_blocks
@@ -344,6 +346,7 @@ APART_KINDS = ("header", "footer", "page_number")
 HEADING_COMMANDS = {1: "title", 2: "section*", 3: "subsection*"}
 _PAGE_NUMBER = re.compile(r"^\W*(?:\d{1,4}|[ivxlcdm]{1,7})\W*$", re.IGNORECASE)
 _BROKEN_WORD = re.compile(r"(?<=[^\W\d_])-$")
+_BULLET = re.compile(r"^[•◦▪●■□∙·*–-]\s+")
 
 
 def _upright(image: Image.Image, origin: tuple[int, int]) -> tuple[Image.Image, Callable[[Box], Box], float]:
@@ -379,10 +382,13 @@ def _joined(lines: list[str]) -> str:
 
 
 def _kind(block: LayoutBlock, lines: list[Line]) -> str:
-    """The result's kind of a text block: a footer that is only a number is the page number."""
-    if block.kind == "footer" or block.kind == "header":
-        text = " ".join(ln.text for ln in lines)
+    """The result's kind of a text block: a footer that is only a number is the page number, a
+    paragraph that starts with a bullet is a list item."""
+    text = " ".join(ln.text for ln in lines).strip()
+    if block.kind in ("footer", "header"):
         return "page_number" if _PAGE_NUMBER.match(text) else block.kind
+    if block.kind == "paragraph" and _BULLET.match(text):
+        return "list_item"
     return block.kind
 
 
@@ -394,6 +400,8 @@ def _markdown(block: Block) -> str:
     if block.kind == "table":
         return block.text
     text = block.text.replace("$", "\\$")
+    if block.kind == "list_item":
+        return _BULLET.sub("- ", text)
     if block.kind == "heading":
         return f"\\{HEADING_COMMANDS.get(block.level, 'subsection*')}{{{text}}}"
     return text
