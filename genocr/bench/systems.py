@@ -63,8 +63,9 @@ class Genocr(System):
         result = self._ocr.read(image, task=task, on_text=on_text)
         gen_seconds = sum(p.seconds for p in result.pages)
         tokens = sum(p.new_tokens for p in result.pages)
+        # A page read block by block (formatted, by genocr-small) counts no tokens: no rates then.
         self.last = {"tokens": tokens, "tok_s": tokens / gen_seconds if gen_seconds else 0.0,
-                     "ttft": first[0] if first else result.seconds}  # fmt: skip
+                     "ttft": first[0] if first else result.seconds} if tokens else {}  # fmt: skip
         return result.text
 
 

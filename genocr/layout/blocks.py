@@ -135,6 +135,8 @@ def _rows(lines: list[Box], mask: np.ndarray, gutters: list[tuple[int, int]]) ->
 
 def _column_extents(rows: list[_Row]) -> dict[int, tuple[int, int]]:
     """Each column's left and right edge: those of its wider rows (its body text)."""
+    if not rows:
+        return {}
     extent = {}
     everything = _union([r.box for r in rows])
     for c in {r.column for r in rows}:

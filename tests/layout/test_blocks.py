@@ -29,3 +29,10 @@ def test_a_centred_line_of_words_is_text_after_all():
     assert settle(LayoutBlock("formula", (100, 10, 500, 40), size=1.0), "written by the authors", 0.95).kind == "paragraph"
     assert settle(candidate, "x = a + b", 0.97).kind == "formula"  # few words: a formula stays one
     assert settle(candidate, "Study of Readers", 0.4).kind == "formula"  # words read without confidence
+
+
+def test_a_page_that_is_only_a_table_is_one_table_block():
+    page = draw_formatted_page().crop((80, 380, 700, 530))  # the ruled table and nothing else
+    page = page.resize((page.width * 2, page.height * 2))  # tall enough for page statistics
+    (block,) = find_blocks(page)
+    assert block.kind == "table"
