@@ -221,6 +221,11 @@ def make_devset(out: Path, n: int = 24, seed: int = 0) -> Path:
         rows.append({"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
                      "gt_path": f"doc_page_en/{item}.txt", "source": f"{man} (page {number}), {how}",
                      "license": "the manual page's own package licence (Debian, /usr/share/doc/*/copyright)"})
+    return write_manifest(out, rows)
+
+
+def write_manifest(out: Path, rows: list[dict[str, str]]) -> Path:
+    """``out/manifest.tsv`` with one row per page (the dev set's columns), written atomically."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
     writer.writeheader()

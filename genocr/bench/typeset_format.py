@@ -16,15 +16,13 @@ would spill onto a second page is left out, so the truth holds exactly what page
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from genocr.bench.typeset import DPI, FACES, _run, man_pages, man_text, missing_tools, render_page
+from genocr.bench.typeset import DPI, FACES, _run, man_pages, man_text, missing_tools, render_page, write_manifest
 from genocr.errors import OptionError
 from genocr.io import atomic_write
 
@@ -180,9 +178,4 @@ def make_format_devset(out: Path, n: int = 12, seed: int = 0) -> Path:
                      "gt_path": f"formatted_page_en/{item}.txt",
                      "source": f"{man}, pdflatex article, {face_name} {size} pt, {columns}, {DPI} dpi",
                      "license": "the manual page's own package licence (Debian, /usr/share/doc/*/copyright)"})
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write(out / "manifest.tsv", buf.getvalue())
-    return out / "manifest.tsv"
+    return write_manifest(out, rows)

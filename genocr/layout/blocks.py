@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from genocr.layout.lines import (Box, _band_breaks, _glyph_heights, _gutters, _rules, find_lines, reading_order,
-                                 text_mask)
+from genocr.layout.lines import (Box, _band_breaks, _glyph_heights, _gutters, _rules, find_lines, level_rows,
+                                 reading_order, text_mask)
 
 # A heading is a line of glyphs much larger than the body's (median connected-component height:
 # LaTeX's \large is 1.2x the body size, \Large 1.44x, \LARGE 1.73x), or a line of bold glyphs
@@ -63,10 +63,11 @@ class _Row:
 
     @property
     def box(self) -> Box:
-        return _union(self.boxes)
+        return union(self.boxes)
 
 
-def _union(boxes: list[Box]) -> Box:
+def union(boxes: list[Box]) -> Box:
+    """The smallest box that holds ``boxes``."""
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
@@ -138,7 +139,7 @@ def _column_extents(rows: list[_Row]) -> dict[int, tuple[int, int]]:
     if not rows:
         return {}
     extent = {}
-    everything = _union([r.box for r in rows])
+    everything = union([r.box for r in rows])
     for c in {r.column for r in rows}:
         boxes = [r.box for r in rows if r.column == c] if c >= 0 else [everything]
         widest = max(b[2] - b[0] for b in boxes)
@@ -177,7 +178,7 @@ def _merged(pieces: list[tuple[LayoutBlock, float, bool]], line_height: float) -
         p = out[-1] if out else None
         gap = b.box[1] - p.box[3] if p else 0
         if p is not None and b.box[3] - b.box[1] < 0.5 * line_height and gap < 0.5 * line_height:
-            p.box = _union([p.box, b.box])  # a sliver under a line (descenders, an underline) is no line
+            p.box = union([p.box, b.box])  # a sliver under a line (descenders, an underline) is no line
             continue
         if p is not None and p.kind == b.kind and -line_height < gap:
             wide = gap > max(1.6 * body_gap, body_gap + 0.25 * line_height)
@@ -188,7 +189,7 @@ def _merged(pieces: list[tuple[LayoutBlock, float, bool]], line_height: float) -
             }.get(b.kind, False)
             if joins:
                 p.lines += b.lines
-                p.box = _union([p.box, b.box])
+                p.box = union([p.box, b.box])
                 short = ends_short
                 continue
         out.append(b)
@@ -206,7 +207,7 @@ def _formula_parts(blocks: list[LayoutBlock], line_height: float) -> list[Layout
         if p is not None and _touches(p, b, line_height) and (p.kind == "formula") != (b.kind == "formula"):
             piece, formula = (b, p) if p.kind == "formula" else (p, b)
             if len(piece.lines) == 1 and piece.box[2] - piece.box[0] < 0.5 * (formula.box[2] - formula.box[0]) + line_height:
-                out[-1] = replace(formula, lines=p.lines + b.lines, box=_union([p.box, b.box]))
+                out[-1] = replace(formula, lines=p.lines + b.lines, box=union([p.box, b.box]))
                 continue
         out.append(b)
     return out
@@ -242,18 +243,6 @@ def _rule_boxes(horizontal: np.ndarray) -> list[Box]:
     return sorted(((int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, _ in stats[1:]), key=lambda b: b[1])
 
 
-def _level_rows(lines: list[Box]) -> list[list[Box]]:
-    """The page's lines grouped by level, top to bottom (across all columns), each left to right."""
-    rows: list[list[Box]] = []
-    for b in sorted(lines, key=lambda b: (b[1] + b[3]) / 2):
-        mid = (b[1] + b[3]) / 2
-        if rows and rows[-1][0][1] <= mid <= rows[-1][0][3]:
-            rows[-1].append(b)
-        else:
-            rows.append([b])
-    return [sorted(r) for r in rows]
-
-
 def _tables(lines: list[Box], rules: list[Box], line_height: float) -> list[_Table]:
     """Tables: the lines between horizontal rules of one width (three or more rules, as
     booktabs, hline and grid styles draw; or two around a row of cells), and runs of two or more
@@ -276,21 +265,21 @@ def _tables(lines: list[Box], rules: list[Box], line_height: float) -> list[_Tab
             groups.append([r])
     tables: list[_Table] = []
     for g in groups:
-        x0, y0, x1, y1 = _union(g)
+        x0, y0, x1, y1 = union(g)
         inside = [b for b in lines if y0 <= (b[1] + b[3]) / 2 <= y1 and b[0] >= x0 - line_height and b[2] <= x1 + line_height]
-        cells = any(len(r) > 1 for r in _level_rows(inside))
+        cells = any(len(r) > 1 for r in level_rows(inside))
         if inside and (len(g) >= 3 or (len(g) == 2 and cells)):
-            tables.append(_Table(_union(g + inside), inside))
+            tables.append(_Table(union(g + inside), inside))
     taken = {b for t in tables for b in t.lines}
     run: list[list[Box]] = []
-    for level in _level_rows([b for b in lines if b not in taken]) + [[]]:
+    for level in level_rows([b for b in lines if b not in taken]) + [[]]:
         cells = len(level) > 1 and max(b[2] - b[0] for b in level) < 0.25 * width
         if cells and (not run or level[0][1] - run[-1][0][3] < 2 * line_height):
             run.append(level)
             continue
         if len(run) >= 3 or (len(run) == 2 and max(map(len, run)) >= 3):
             inside = [b for r in run for b in r]
-            tables.append(_Table(_union(inside), inside))
+            tables.append(_Table(union(inside), inside))
         run = [level] if cells else []
     return tables
 

@@ -334,9 +334,9 @@ def _crosses(box: Box, gutters: list[tuple[int, int]]) -> bool:
     return any(box[0] < g0 and g1 < box[2] for g0, g1 in gutters)
 
 
-def _rows(boxes: list[Box]) -> list[Box]:
-    """Pieces on one row are read left to right; pieces split by a wide word gap are rejoined,
-    while pieces far apart (table cells) stay separate."""
+def level_rows(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes grouped by level, top to bottom, each group left to right: a box whose middle lies
+    within the height of a group's first box is on its level."""
     rows: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
         mid = (b[1] + b[3]) / 2
@@ -344,10 +344,16 @@ def _rows(boxes: list[Box]) -> list[Box]:
             rows[-1].append(b)
         else:
             rows.append([b])
+    return [sorted(row, key=lambda b: b[0]) for row in rows]
+
+
+def _rows(boxes: list[Box]) -> list[Box]:
+    """Pieces on one row are read left to right; pieces split by a wide word gap are rejoined,
+    while pieces far apart (table cells) stay separate."""
     out: list[Box] = []
-    for row in rows:
+    for row in level_rows(boxes):
         merged: list[Box] = []
-        for b in sorted(row, key=lambda b: b[0]):
+        for b in row:
             if merged and b[0] - merged[-1][2] < 2.5 * (b[3] - b[1]):
                 p = merged[-1]
                 merged[-1] = (p[0], min(p[1], b[1]), max(p[2], b[2]), max(p[3], b[3]))

@@ -12,7 +12,7 @@ from PIL import Image
 
 from genocr.errors import InputError, OptionError
 from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
-from genocr.layout.blocks import LayoutBlock, find_blocks, settle
+from genocr.layout.blocks import LayoutBlock, find_blocks, settle, union
 from genocr.layout.lines import crop_box, deskew_angle, find_lines, paper_colour, rotate_box
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
@@ -331,7 +331,7 @@ class OCR:
                     on_text(gen.text + "\n")
             texts.append("\n".join(t for t in lines if t))
             if placed:
-                blocks.append(Block("text", _union([ln.box for ln in placed]), placed))
+                blocks.append(Block("text", union([ln.box for ln in placed]), placed))
         reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
         result = _page_result(pages, "\n\n".join(texts), blocks, seconds)
         if len(pages) > 1:
@@ -355,10 +355,6 @@ def _upright(image: Image.Image, origin: tuple[int, int]) -> tuple[Image.Image, 
     skew = deskew_angle(image)
     view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor=paper_colour(image)) if skew else image
     return view, functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=origin), skew
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _page_result(pages: list[Page], text: str, blocks: list[Block], seconds: float) -> PageResult:

@@ -1,5 +1,5 @@
 """Blocks and their kinds on pages drawn with known blocks."""
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from genocr.layout.blocks import LayoutBlock, find_blocks, settle
 from tests_helpers import draw_formatted_page
