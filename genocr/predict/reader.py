@@ -260,27 +260,26 @@ class OCR:
         """Whole pages as GOT's markdown: the layout step finds each page's blocks and their kinds
         (``genocr.layout.blocks``), text blocks are read line by line, formulas and tables by the
         format decoder, and the blocks are joined in reading order. Header and footer lines are
-        kept apart (in the blocks, not the text). A page that is one block is words if the line
-        reader reads it as words, else a formula; a page of tables only is one table, read whole."""
+        kept apart (in the blocks, not the text). An image without a paragraph of prose (lines
+        of words) is a formula or table crop, read whole by the decoder, as GOT reads one."""
         texts, blocks, seconds = [], [], 0.0
         decode = replace(self.decode, max_new_tokens=min(self.decode.max_new_tokens, LINE_MAX_TOKENS))
         for page in pages:
             view, place, _ = _upright(page.image, (0, 0))
             found = find_blocks(view)
-            if len(found) == 1 and found[0].kind in TEXT_KINDS:  # a crop of one thing: words, or a formula?
-                found = [replace(found[0], kind="formula")]
-            if not any(b.kind in TEXT_KINDS + ("formula",) for b in found):
-                block, took = self._element(page.image, (0, 0, *page.image.size))
-                texts.append(_markdown(block))
-                blocks.append(block)
-                seconds += took
-                continue
             boxes = [crop_box(view.size, b) for block in found if block.kind != "table" for b in block.lines]
             read: dict[Box, Line] = {}
             for gen, crop, b in self._lines(view, boxes, decode):
                 seconds += gen.seconds
                 read[b] = moved(line_boxes(gen, crop, b[:2]), place) if gen.chars is not None else \
                     Line(gen.text, place(b), 1.0)
+            if not any(_prose([read[crop_box(view.size, b)].text for b in block.lines])
+                       for block in found if block.kind in TEXT_KINDS):
+                block, took = self._element(page.image, (0, 0, *page.image.size))  # a formula or table crop
+                texts.append(_markdown(block))
+                blocks.append(block)
+                seconds += took
+                continue
             page_blocks = []
             for found_block in found:
                 lines = [read[crop_box(view.size, b)] for b in found_block.lines] if found_block.kind != "table" else []
@@ -368,6 +367,14 @@ def _page_result(pages: list[Page], text: str, blocks: list[Block], seconds: flo
     return PageResult(pages=[p.number for p in pages], text=text, seconds=seconds, blocks=blocks,
                       width=one.image.width if one else 0, height=one.image.height if one else 0,
                       dpi=one.dpi if one else 0)
+
+
+def _prose(lines: list[str]) -> bool:
+    """Whether a block's lines read as running text: two lines or more, a dozen words, most of
+    them words of letters (a table's rows, read as lines, are cells of figures and short words)."""
+    words = " ".join(lines).split()
+    wordy = [w for w in words if len(w) >= 2 and sum(c.isalpha() for c in w) >= 0.6 * len(w)]
+    return len(lines) >= 2 and len(words) >= 12 and len(wordy) >= 0.6 * len(words)
 
 
 def _joined(lines: list[str]) -> str:
