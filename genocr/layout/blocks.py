@@ -149,8 +149,8 @@ def _column_extents(rows: list[_Row]) -> dict[int, tuple[int, int]]:
 
 
 def _typed(row: _Row, extent: tuple[int, int]) -> tuple[LayoutBlock, float, bool]:
-    """One row as a block of its own (a formula if centred, a heading if its glyphs are large,
-    a paragraph otherwise; merged with its neighbours later), with its indent (a share of the
+    """One row as a block of its own (a formula if centred, a heading if its glyphs are much
+    larger or bold, a paragraph otherwise; merged with its neighbours later), with its indent (a share of the
     column) and whether it ends short of the column's right edge."""
     left, right = extent
     x0, _, x1, _ = row.box
