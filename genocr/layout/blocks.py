@@ -24,8 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from genocr.layout.lines import (Box, _band_breaks, _glyph_heights, _gutters, _rules, find_lines, level_rows,
-                                 reading_order, text_mask)
+from genocr.layout.lines import Box, Ink, _band_breaks, _gutters, _rules, find_lines, level_rows, reading_order
 
 # A heading is a line of glyphs much larger than the body's (median connected-component height:
 # LaTeX's \large is 1.2x the body size, \Large 1.44x, \LARGE 1.73x), or a line of bold glyphs
@@ -73,11 +72,11 @@ def union(boxes: list[Box]) -> Box:
 
 def find_blocks(image: Image.Image) -> list[LayoutBlock]:
     """The blocks of ``image`` in reading order (see the module's docstring)."""
-    lines = find_lines(image)
+    ink = Ink.of(image)
+    lines = find_lines(image, ink=ink)
     if not lines:
         return []
-    mask = text_mask(image)
-    heights = _glyph_heights(mask)
+    mask, heights = ink.mask, ink.glyph_heights
     x_height = float(np.median(heights)) if heights.size else 10.0
     line_height = float(np.median([b[3] - b[1] for b in lines]))
     horizontal, _ = _rules(mask, x_height)
@@ -88,7 +87,7 @@ def find_blocks(image: Image.Image) -> list[LayoutBlock]:
     rest = [b for b in lines if b not in in_tables]
     ordered = reading_order(rest + [t.box for t in tables], image.width, _band_breaks(horizontal, lines))
     by_box = {t.box: t for t in tables}
-    rows = _rows([b for b in ordered if b not in by_box], mask, _gutters(rest, image.width) if rest else [])
+    rows = _rows([b for b in ordered if b not in by_box], ink, _gutters(rest, image.width) if rest else [])
     body = float(np.median([r.size for r in rows for _ in r.boxes])) if rows else 1.0
     weight = float(np.median([r.weight for r in rows for _ in r.boxes])) if rows else 1.0
     for r in rows:
@@ -107,14 +106,13 @@ def find_blocks(image: Image.Image) -> list[LayoutBlock]:
     return _edges(_formula_parts(_merged(pieces, line_height), line_height), image.height, line_height)
 
 
-def _rows(lines: list[Box], mask: np.ndarray, gutters: list[tuple[int, int]]) -> list[_Row]:
+def _rows(lines: list[Box], page: Ink, gutters: list[tuple[int, int]]) -> list[_Row]:
     """Consecutive lines on one level form a row (a formula and its number, pieces of a line
     far apart); each row with its column and its glyphs' median height."""
     mids = [(g0 + g1) / 2 for g0, g1 in gutters]
-    ink = mask > 0
-    edge = ink & ~(cv2.erode(mask, np.ones((3, 3), np.uint8)) > 0)
-    _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    hs, cx, cy = stats[1:, cv2.CC_STAT_HEIGHT], centroids[1:, 0], centroids[1:, 1]
+    ink = page.mask > 0
+    edge = ink & ~(cv2.erode(page.mask, np.ones((3, 3), np.uint8)) > 0)
+    hs, cx, cy = page.stats[:, cv2.CC_STAT_HEIGHT], page.centroids[:, 0], page.centroids[:, 1]
     rows: list[_Row] = []
     for b in lines:
         mid = (b[1] + b[3]) / 2

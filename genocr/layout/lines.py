@@ -8,6 +8,7 @@ characters into line blobs, and take their boxes.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -93,18 +94,41 @@ def rotate_box(box: Box, angle: float, size: tuple[int, int], new_size: tuple[in
     return (clip(min(xs), new_size[0]), clip(min(ys), new_size[1]), clip(max(xs), new_size[0]), clip(max(ys), new_size[1]))
 
 
-def find_lines(image: Image.Image, min_height: int = 6) -> list[Box]:
+@dataclass
+class Ink:
+    """A page's ink (:func:`text_mask`) and its connected components, measured once: line finding
+    and the layout that types the page's blocks both need them."""
+
+    mask: np.ndarray
+    stats: np.ndarray  # cv2's (x, y, width, height, area) per component, the background left out
+    centroids: np.ndarray
+
+    @classmethod
+    def of(cls, image: Image.Image) -> "Ink":
+        mask = text_mask(image)
+        _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        return cls(mask, stats[1:], centroids[1:])
+
+    @property
+    def glyph_heights(self) -> np.ndarray:
+        """The heights of the components that may be glyphs (not specks, not figures)."""
+        hs = self.stats[:, cv2.CC_STAT_HEIGHT]
+        return hs[(hs >= 4) & (hs < self.mask.shape[0] / 4)]
+
+
+def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) -> list[Box]:
     """Boxes of the text lines of ``image``, in reading order (regions between page-wide rules,
-    then bands, then columns, then y).
+    then bands, then columns, then y); ``ink``: the image's, when the caller has measured it.
 
     A short blob that touches the image's edge is a scanner's border or a cut-off object,
     not a line: a line cut by the edge is still three times wider than tall, and at least half
     an x-height tall."""
-    mask = text_mask(image)
+    ink = ink or Ink.of(image)
+    mask = ink.mask
     h, w = mask.shape
     if h < 160:  # a crop of a line or a few (a scanned line, a box, a frame's inside)
         return _short_lines(mask)
-    heights = _glyph_heights(mask)
+    heights = ink.glyph_heights
     if not heights.size:
         return []
     x_height = float(np.median(heights))
@@ -154,12 +178,6 @@ def _short_lines(mask: np.ndarray) -> list[Box]:
         cols = np.flatnonzero(mask[a:b].any(axis=0))
         boxes.append((int(cols[0]), a, int(cols[-1]) + 1, b))
     return boxes
-
-
-def _glyph_heights(mask: np.ndarray) -> np.ndarray:
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    hs = stats[1:, cv2.CC_STAT_HEIGHT]
-    return hs[(hs >= 4) & (hs < mask.shape[0] / 4)]
 
 
 def _large_components(mask: np.ndarray, x_height: float) -> tuple[np.ndarray, list[tuple[int, float, tuple[int, ...]]]]:

@@ -267,14 +267,14 @@ class OCR:
         for page in pages:
             view, place, _ = _upright(page.image, (0, 0))
             found = find_blocks(view)
-            boxes = [crop_box(view.size, b) for block in found if block.kind != "table" for b in block.lines]
-            read: dict[Box, Line] = {}
-            for gen, crop, b in self._lines(view, boxes, decode):
+            found_lines = [b for block in found if block.kind != "table" for b in block.lines]
+            read: dict[Box, Line] = {}  # each line's reading, by its box
+            crops = [crop_box(view.size, b) for b in found_lines]
+            for line, (gen, crop, b) in zip(found_lines, self._lines(view, crops, decode)):
                 seconds += gen.seconds
-                read[b] = moved(line_boxes(gen, crop, b[:2]), place) if gen.chars is not None else \
+                read[line] = moved(line_boxes(gen, crop, b[:2]), place) if gen.chars is not None else \
                     Line(gen.text, place(b), 1.0)
-            if not any(_prose([read[crop_box(view.size, b)].text for b in block.lines])
-                       for block in found if block.kind in TEXT_KINDS):
+            if not any(_prose([read[b].text for b in block.lines]) for block in found if block.kind in TEXT_KINDS):
                 block, took = self._element(page.image, (0, 0, *page.image.size))  # a formula or table crop
                 texts.append(_markdown(block))
                 blocks.append(block)
@@ -282,7 +282,7 @@ class OCR:
                 continue
             page_blocks = []
             for found_block in found:
-                lines = [read[crop_box(view.size, b)] for b in found_block.lines] if found_block.kind != "table" else []
+                lines = [read[b] for b in found_block.lines] if found_block.kind != "table" else []
                 if found_block.kind == "formula":
                     found_block = settle(found_block, " ".join(ln.text for ln in lines),
                                          min((ln.confidence for ln in lines), default=0.0))
@@ -332,11 +332,9 @@ class OCR:
             if placed:
                 blocks.append(Block("text", union([ln.box for ln in placed]), placed))
         reason = "loop" if "loop" in reasons else "length" if "length" in reasons else "stop"
-        result = _page_result(pages, "\n\n".join(texts), blocks, seconds)
-        if len(pages) > 1:
-            result.blocks = []
-        return replace(result, prompt_tokens=prompt_tokens, new_tokens=new_tokens, stop_reason=reason,
-                       skew=skew if len(pages) == 1 else 0.0)
+        one = len(pages) == 1  # pages read together have no page to place blocks on
+        return replace(_page_result(pages, "\n\n".join(texts), blocks if one else [], seconds),
+                       prompt_tokens=prompt_tokens, new_tokens=new_tokens, stop_reason=reason, skew=skew if one else 0.0)
 
 
 # Block kinds read as text, and those kept out of a formatted page's text (in its blocks only).
