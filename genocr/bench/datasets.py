@@ -89,15 +89,14 @@ def load_manifest(root: Path, categories: set[str] | None = None) -> list[Item]:
 
 def load_pairs(root: Path, category: str) -> list[Item]:
     """``NAME.<image>`` + ``NAME.txt`` pairs in ``root`` (sorted); ``NAME.json`` adds extras."""
-    items = []
-    for image in sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-        gt = image.with_suffix(".txt")
-        if not gt.is_file():
-            continue
-        meta = image.with_suffix(".json")
-        extra = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
-        items.append(Item(image.stem, category, image, gt.read_text(encoding="utf-8"), extra))
-    return items
+    images = sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [_pair(image, category) for image in images if image.with_suffix(".txt").is_file()]
+
+
+def _pair(image: Path, category: str) -> Item:
+    meta = image.with_suffix(".json")
+    extra = json.loads(meta.read_text(encoding="utf-8")) if meta.is_file() else {}
+    return Item(image.stem, category, image, image.with_suffix(".txt").read_text(encoding="utf-8"), extra)
 
 
 def check_data_dir(root: Path) -> None:
@@ -116,8 +115,9 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:10]
 
 
-def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None) -> list[Item]:
-    """The first ``n`` held-out samples of ``kind``, generated once into ``cache`` and read back.
+def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None, lang: str | None = None) -> list[Item]:
+    """The first ``n`` held-out samples of ``kind`` (of those in ``lang``, when given: a split that
+    mixed languages scored a reader of one on the other), generated once into ``cache``.
 
     Sample ``i`` is ``genocr.data.engine.generate(kind, HELD_OUT_SEED, i)``, the
     engine's own contract, so a split never depends on ``n`` or on other kinds. ``gt_key`` picks
@@ -128,15 +128,29 @@ def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None) -> list
 
     folder = cache / f"{kind}-{HELD_OUT_SEED}-{engine_fingerprint()}"
     folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
+    category = synthetic_name(kind, lang)
+    items: list[Item] = []
+    for i in range(SYNTHETIC_DRAWS * n if lang else n):  # a kind may rarely, or never, draw lang
         name = folder / f"{i:05d}"
-        if name.with_suffix(".txt").is_file():
-            continue
-        sample = engine.generate(kind, HELD_OUT_SEED, i)  # raises OptionError for an unknown kind
-        png = io.BytesIO()
-        sample.image.convert("RGB").save(png, "PNG")
-        atomic_write(name.with_suffix(".png"), png.getvalue())
-        extra = {"lang": sample.meta["lang"]} if "lang" in sample.meta else {}
-        atomic_write(name.with_suffix(".json"), json.dumps(extra))
-        atomic_write(name.with_suffix(".txt"), sample.meta[gt_key] if gt_key else sample.target)
-    return load_pairs(folder, f"synth_{kind}")[:n]
+        if not name.with_suffix(".txt").is_file():
+            sample = engine.generate(kind, HELD_OUT_SEED, i)  # raises OptionError for an unknown kind
+            png = io.BytesIO()
+            sample.image.convert("RGB").save(png, "PNG")
+            atomic_write(name.with_suffix(".png"), png.getvalue())
+            extra = {"lang": sample.meta["lang"]} if "lang" in sample.meta else {}
+            atomic_write(name.with_suffix(".json"), json.dumps(extra))
+            atomic_write(name.with_suffix(".txt"), sample.meta[gt_key] if gt_key else sample.target)
+        item = _pair(name.with_suffix(".png"), category)
+        if lang is None or item.extra.get("lang") == lang:
+            items.append(item)
+            if len(items) == n:
+                break
+    return items
+
+
+def synthetic_name(kind: str, lang: str | None = None) -> str:
+    """A synthetic split's dataset name: ``synth_slice``, or ``synth_slice_en`` for one language."""
+    return f"synth_{kind}" + (f"_{lang}" if lang else "")
+
+
+SYNTHETIC_DRAWS = 10  # samples drawn at most per item asked for, when a split keeps one language

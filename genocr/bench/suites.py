@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from genocr.bench.datasets import DEFAULT_DATA, Item, check_data_dir, load_manifest, load_pairs, synthetic
+from genocr.bench.datasets import DEFAULT_DATA, Item, check_data_dir, load_manifest, load_pairs, synthetic, synthetic_name
 from genocr.errors import OptionError
 
 
@@ -62,10 +62,12 @@ class Suite:
     categories: tuple[str, ...]
     kinds: tuple[str, ...] = ()
     custom: Profile = PAGE
+    langs: tuple[str, ...] = ()  # the synthetic kinds' splits, one per language (none: one split)
 
 
 SUITES: dict[str, Suite] = {
-    "text": Suite(("doc_page_en", "doc_page_zh", "receipt_en", "text_line_en", "scene_word_en"), ("slice", "page")),
+    "text": Suite(("doc_page_en", "doc_page_zh", "receipt_en", "text_line_en", "scene_word_en"), ("slice", "page"),
+                  langs=("en", "zh")),
     "formula": Suite(("formula_printed", "formula_handwritten"), ("math",), FORMULA),
     "table": Suite(("table",), ("table",), TABLE),
     "scene": Suite(("scene_text_en",), ("scene",), UNORDERED),
@@ -109,13 +111,13 @@ def build(
         check_data_dir(data)
         datasets = [Dataset(data.name, suite.custom, load_pairs(data, "custom")[:limit])]
     n = min(n_synthetic, limit) if limit is not None else n_synthetic
-    for kind in suite.kinds if n > 0 else ():
+    for kind, lang in [(k, lang) for k in suite.kinds for lang in suite.langs or (None,)] if n > 0 else ():
         try:
-            items = synthetic(kind, n, cache, SYNTH_GT_KEY.get(kind))
+            items = synthetic(kind, n, cache, SYNTH_GT_KEY.get(kind), lang)
         except (ImportError, OptionError, RuntimeError) as exc:  # the data engine is optional
             notes.append(f"synthetic '{kind}' skipped: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             continue
-        datasets.append(Dataset(f"synth_{kind}", PROFILES[f"synth_{kind}"], items))
+        datasets.append(Dataset(synthetic_name(kind, lang), PROFILES[synthetic_name(kind)], items))
     if not any(d.items for d in datasets):
         raise OptionError(f"suite '{suite_name}' has no items in {data}")
     return datasets, notes

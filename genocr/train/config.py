@@ -123,6 +123,8 @@ def load_config(path: str | Path) -> TrainConfig | LineTrainConfig | FormatTrain
         if family not in CONFIGS:
             raise OptionError(f"{path}: family '{family}' is not one of {', '.join(CONFIGS)}")
         stages = [Stage(**s) for s in data.pop("stage", [])]
+        if data.get("init"):  # a checkpoint in a run folder: "~/.cache/genocr/runs/NAME/last"
+            data["init"] = str(Path(data["init"]).expanduser())
         config = CONFIGS[family](**data, stages=stages)
     except TypeError as exc:
         raise OptionError(f"{path}: {exc}") from None

@@ -94,3 +94,16 @@ def test_scoring_rules() -> None:
     assert scoring.METRICS["formula"].score("a+b", "a + b")["bleu"] == 1.0  # three tokens, exact
     near = scoring.METRICS["formula"].score(r"x^{2} + y^{2} = z^{3}", r"x^{2} + y^{2} = z^{2}")
     assert 0.5 < near["bleu"] < 1.0 and near["exact"] == 0.0
+
+
+def test_synthetic_split_of_one_language_skips_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def make(rng: np.random.Generator) -> Sample:
+        value = int(rng.integers(1_000_000))
+        return Sample("toy", [Image.new("RGB", (4, 4))], f"t{value}", meta={"lang": "zh" if value % 3 else "en"})
+
+    monkeypatch.setitem(KINDS, "toy", make)
+    mixed = datasets.synthetic("toy", 12, tmp_path)
+    english = datasets.synthetic("toy", 2, tmp_path, lang="en")
+    assert [i.gt for i in english] == [i.gt for i in mixed if i.extra["lang"] == "en"][:2]
+    assert {i.category for i in english} == {"synth_toy_en"} and {i.category for i in mixed} == {"synth_toy"}
+    assert datasets.synthetic("toy", 2, tmp_path, lang="fr") == []  # never drawn: bounded, not endless

@@ -164,10 +164,25 @@ def test_text_layer_spells_ligatures_dashes_quotes_and_breaks_at_line_end_hyphen
     if not latex.available():
         pytest.skip("pdflatex is not installed")
     body = (rf"\parbox{{130pt}}{{\fontfamily{{{family}}}\selectfont "
-            r"defined different fluffy office affine -- --- ``quoted'' \par\parbox{50pt}{extra\-ordinarily longer}}")
+            r"defined different fluffy office affine -- --- ``quoted'' \textbullet{} \S{} \textopenbullet{} Stra\ss{}e"
+            r"\par\parbox{50pt}{extra\-ordinarily longer}}")
     ((_, lines),) = latex.render([body], [2.0], r"\usepackage[T1]{fontenc}", text=True)
     texts = [ln.text for ln in lines]
-    assert " ".join(texts).startswith("defined different fluffy office affine – — “quoted”")
+    assert " ".join(texts).startswith("defined different fluffy office affine – — “quoted” • § ◦ Straße")
     assert not any(ord(c) < 32 for t in texts for c in t)
     assert texts[-3:] == ["extra-", "ordinarily", "longer"]
     assert all(ln.box[3] - ln.box[1] < 40 for ln in lines)  # one line each, not two joined
+
+
+@pytest.mark.parametrize("family", ["cmr", "phv"])
+def test_typeset_options_keep_their_hyphens_or_become_minus_signs(family):
+    from genocr.data import latex
+    from genocr.data.kinds import typeset
+
+    if not latex.available():
+        pytest.skip("pdflatex is not installed")
+    text = "run --check-prefix or [-v], a well-known -- rare case"
+    bodies = [rf"\parbox{{300pt}}{{\fontfamily{{{family}}}\selectfont {typeset.escape(text, minus)}}}" for minus in (False, True)]
+    (_, plain), (_, minus) = latex.render(bodies, [2.0, 2.0], typeset.PREAMBLE, text=True)
+    assert [ln.text for ln in plain] == [text]  # two hyphens, not TeX's en dash
+    assert [ln.text for ln in minus] == ["run \u2212\u2212check-prefix or [\u2212v], a well-known -- rare case"]

@@ -85,3 +85,12 @@ def test_extends_an_init_checkpoints_alphabet(tmp_path: Path) -> None:
                     .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
     trainer = LineTrainer(load_config(path))
     assert trainer.net.config.alphabet.endswith("漢字")
+
+
+def test_init_may_name_a_run_folders_checkpoint_under_home(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).train()
+    path = tmp_path / "warm.toml"
+    path.write_text(CONFIG.format(run=tmp_path / "warm", steps=1, extra='init = "~/run/last"\nbf16 = false')
+                    .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
+    assert load_config(path).init == str(tmp_path / "run" / "last")

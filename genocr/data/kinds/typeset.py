@@ -11,6 +11,9 @@ with each line's box, as a PDF reader extracts it: it matches what is drawn by c
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import numpy as np
 
 from .. import augment, corpus, latex
@@ -24,20 +27,37 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
             "^": r"\^{}", "_": r"\_", "~": r"\~{}", "%": r"\%", "<": r"\textless{}", ">": r"\textgreater{}",
             "|": r"\textbar{}", "•": r"\textbullet{}", "▪": r"\textbullet{}", "●": r"\textbullet{}",
             "◦": r"\textopenbullet{}", "§": r"\S{}", "©": r"\textcopyright{}", "°": r"\textdegree{}",
-            "±": r"\textpm{}", "µ": r"\textmu{}", "×": r"\texttimes{}", "½": r"\textonehalf{}",
+            "±": r"\textpm{}", "µ": r"\textmu{}", "×": r"$\times$", "½": r"\textonehalf{}",
             "¼": r"\textonequarter{}", "¾": r"\textthreequarters{}", "™": r"\texttrademark{}",
             "®": r"\textregistered{}", "¶": r"\P{}", "…": r"\dots{}", "−": "-"}
 
 
-def escape(text: str) -> str:
-    """``text`` as LaTeX source that typesets it literally (characters T1 lacks are dropped)."""
+# An option's hyphens: ``-v``, ``--help``, ``[-W``.
+_OPTION_DASHES = re.compile(r"(?<![\w-])--?(?=[A-Za-z])")
+
+
+def escape(text: str, minus_options: bool = False) -> str:
+    """``text`` as LaTeX source that typesets it literally (characters T1 lacks are dropped).
+
+    Two hyphens stay two (``-{}-``): TeX's ligature drew an en dash where an option such as
+    ``--help`` has hyphens, and the reader learnt to read them so. With ``minus_options`` an
+    option's hyphens are minus signs, as groff sets a manual page's ``\\-``; the text layer
+    says U+2212 and :func:`make_batch` labels it "-", what a reader copying the option needs.
+    """
+    if minus_options:
+        text = _OPTION_DASHES.sub(lambda m: "\0" * len(m.group()), text)
     out = []
     for c in text:
-        if c in SPECIALS:
+        if c == "\0":
+            out.append("$-$")
+        elif c in SPECIALS:
             out.append(SPECIALS[c])
         elif ord(c) < 0x250 or c in "‘’“”–—":
             out.append(c)
-    return "".join(out)
+    return "".join(out).replace("--", "-{}-")
+
+
+MINUS_OPTIONS = 0.4  # share of blocks whose options are set with minus signs, groff's way
 
 
 def _family(name: str) -> str:
@@ -46,18 +66,18 @@ def _family(name: str) -> str:
 
 def _block(rng: np.random.Generator) -> str:
     """A few pieces of a manual or report, each its own paragraph."""
-    pieces = []
+    pieces, minus = [], rng.random() < MINUS_OPTIONS
     if rng.random() < 0.4:
         size = choice(rng, (r"\large", r"\Large", r"\normalsize"))
         pieces.append(rf"{{{size}\bfseries {escape(corpus.heading(rng, 'en'))}\par}}\smallskip")
     for _ in range(int(rng.integers(2, 7))):
         r = rng.random()
         if r < 0.2:
-            pieces.append(rf"{{{_family(choice(rng, CODE_FONTS))}\noindent {escape(corpus.code_line(rng))}\par}}")
+            pieces.append(rf"{{{_family(choice(rng, CODE_FONTS))}\noindent {escape(corpus.code_line(rng), minus)}\par}}")
         elif r < 0.3:
-            pieces.append(rf"\noindent\textbullet\ {escape(corpus.paragraph(rng, 'en', int(rng.integers(40, 200))))}\par")
+            pieces.append(rf"\noindent\textbullet\ {escape(corpus.paragraph(rng, 'en', int(rng.integers(40, 200))), minus)}\par")
         else:
-            text = escape(corpus.paragraph(rng, "en", int(rng.integers(80, 700))))
+            text = escape(corpus.paragraph(rng, "en", int(rng.integers(80, 700))), minus)
             if rng.random() < 0.2:  # a word or two in italics or bold, as prose sets terms
                 words = text.split(" ")
                 i = int(rng.integers(len(words)))
@@ -70,9 +90,10 @@ def _block(rng: np.random.Generator) -> str:
 def _snippet(rng: np.random.Generator) -> latex.Snippet:
     size = float(rng.uniform(8, 13))
     measure = float(rng.uniform(160, 420))  # pt: a column to a full page width
+    # \relax ends the glue: a block starting "Plusieurs" had TeX read "plus" as its stretch
     body = (rf"\parbox{{{measure:.0f}pt}}{{{_family(choice(rng, TEXT_FONTS))}"
             rf"\fontsize{{{size:.1f}}}{{{size * rng.uniform(1.15, 1.35):.1f}}}\selectfont"
-            rf"\parindent={rng.uniform(0, 2):.1f}em\parskip={rng.uniform(0, 0.6):.2f}em "
+            rf"\parindent={rng.uniform(0, 2):.1f}em\parskip={rng.uniform(0, 0.6):.2f}em\relax "
             f"{_block(rng)}}}")
     dpi = float(rng.uniform(100, 250))
     return latex.Snippet(body, dpi / 72)
@@ -82,6 +103,7 @@ def make_batch(rng: np.random.Generator, n: int) -> list[Sample]:
     out = []
     for snippet, (image, lines) in latex.render_many(rng, n, _snippet, PREAMBLE, text=True):
         image = augment.degrade(image, rng, 0.6)
+        lines = [replace(ln, text=ln.text.replace("\u2212", "-")) for ln in lines]  # minus-set options
         out.append(Sample("typeset", [image], "\n".join(ln.text for ln in lines), "plain",
                           {"lang": "en", "lines": [ln.to_json() for ln in lines]}))
     return out
