@@ -227,6 +227,20 @@ class FormatNet(nn.Module):
         self.layers = nn.ModuleList(_DecoderLayer(c.dim, c.heads) for _ in range(c.layers))
         self.norm = nn.LayerNorm(c.dim)
 
+    def extend_vocab(self, tokens: list[str]) -> None:
+        """Add tokens to the vocabulary: new embedding rows (tied to the output) start small, so
+        their logits sit near zero, below what the trained decoder emits, until trained."""
+        new = [t for t in dict.fromkeys(tokens) if t not in set(self.config.vocab)]
+        if not new:
+            return
+        old = self.embed.weight
+        embed = nn.Embedding(len(self.config.vocab) + len(new), self.config.dim).to(old.device, old.dtype)
+        with torch.no_grad():
+            nn.init.normal_(embed.weight, std=self.config.dim ** -0.5)
+            embed.weight[: len(old)] = old
+        self.embed = embed
+        self.config.vocab = [*self.config.vocab, *new]
+
     def memory(self, views: torch.Tensor) -> torch.Tensor:
         """(B, h*w, dim): the trunk's map, adapted, with its 2-D positions."""
         with torch.set_grad_enabled(self.trunk.training and torch.is_grad_enabled()):

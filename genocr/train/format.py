@@ -84,17 +84,24 @@ class FormatTrainer(StagedTrainer):
             net = load_format_net(last)
         elif (Path(c.init) / "format.json").is_file():
             net = load_format_net(c.init)
+            if c.grow_vocab:
+                torch.manual_seed(c.seed)
+                net.extend_vocab(self.vocab())
         else:
-            texts = [s.target for kind in self.kinds
-                     for s in get_kind(kind).make_batch(sample_rng(kind, c.seed + 5, 0), c.vocab_samples)]
             line = load_line_net(c.init)
             torch.manual_seed(c.seed)
-            config = FormatConfig(**{"channels": line.config.channels, **c.decoder,
-                                     "vocab": LatexTokenizer.build(texts).vocab})
+            config = FormatConfig(**{"channels": line.config.channels, **c.decoder, "vocab": self.vocab()})
             net = FormatNet(config)
             net.trunk.load_state_dict(line.trunk.state_dict())
         net.trunk.requires_grad_(not c.freeze_trunk)
         return net
+
+    def vocab(self) -> list[str]:
+        """The LaTeX vocabulary of the run's data: ``vocab_samples`` of each kind it trains on."""
+        c = self.config
+        texts = [s.target for kind in self.kinds
+                 for s in get_kind(kind).make_batch(sample_rng(kind, c.seed + 5, 0), c.vocab_samples)]
+        return LatexTokenizer.build(texts).vocab
 
     def batches(self, stage: Stage, start: int) -> Iterator[dict[str, Any]]:
         c = self.config

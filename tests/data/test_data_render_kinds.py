@@ -214,3 +214,14 @@ def test_math_falls_back_to_mathtext_without_pdflatex(monkeypatch):
 def test_batched_kinds_expose_make_batch():
     for name in LATEX_KINDS:
         assert len(KINDS[name].make_batch(np.random.default_rng(1), 2)) == 2
+
+
+@needs_tex
+def test_math_grammar_writes_arxiv_idioms_in_one_style_only_and_both_typeset():
+    rng = np.random.default_rng(0)
+    idioms = re.compile(r"\\over\b|\{\\(?:cal|bf|rm) |[_^][A-Za-z0-9]|\\(?:kappa|in|partial|dots|ldots)\b")
+    for arxiv in (False, True):
+        sources = [math_kind.Grammar(rng, arxiv=arxiv).formula() for _ in range(24)]
+        used = sum(bool(idioms.search(s)) for s in sources)
+        assert (used >= 12) if arxiv else (used == 0), sources
+        assert all(im is not None for im in latex.render([f"${s}$" for s in sources], [1.0] * 24, math_kind.PREAMBLE))

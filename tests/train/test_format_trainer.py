@@ -66,3 +66,21 @@ def test_a_curriculum_is_scored_on_what_it_has_trained(tmp_path: Path) -> None:
     assert [r["step"] for r in evals] == [1, 2]
     assert "eval_math_ned" in evals[0] and "eval_table_ned" not in evals[0]
     assert "eval_math_ned" in evals[1] and "eval_table_ned" in evals[1]
+
+
+def test_a_run_from_a_decoder_may_grow_its_vocabulary_and_keeps_what_it_learnt(tmp_path: Path) -> None:
+    from genocr.models.format_net import SPECIAL, FormatConfig, FormatNet, load_format_net, save_format_model
+
+    save_line_model(LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2})),
+                    tmp_path / "line")
+    narrow = [*SPECIAL, *(chr(c) for c in range(0x20, 0x7F))]  # a decoder that spells, with no commands
+    save_format_model(FormatNet(FormatConfig(channels=(8, 8, 16, 16), dim=32, layers=1, heads=2, max_tokens=24,
+                                             vocab=narrow)), tmp_path / "line")
+    for grow in (True, False):
+        path = tmp_path / f"{grow}.toml"
+        path.write_text(CONFIG.format(run=tmp_path / f"run{grow}", init=tmp_path / "line", steps=1)
+                        .replace("vocab_samples", f"grow_vocab = {str(grow).lower()}\nvocab_samples"))
+        vocab = FormatTrainer(load_config(path)).net.config.vocab
+        assert vocab[: len(narrow)] == narrow and (r"\frac" in vocab) == grow
+    grown = FormatTrainer(load_config(tmp_path / "True.toml")).net
+    assert torch.equal(grown.embed.weight[: len(narrow)], load_format_net(tmp_path / "line").embed.weight)

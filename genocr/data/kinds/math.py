@@ -3,8 +3,12 @@
 Sources come from a small grammar of the constructs that dominate arXiv formulas (fractions,
 roots, scripts, Greek, big operators with limits, delimiters, accents, matrices, cases) and
 from ``sympy.latex`` of random expressions, which adds SymPy's own spacing and ordering
-habits. pdflatex typesets them in batches; without it, matplotlib mathtext draws the subset
-it supports (no environments).
+habits. Half the grammar's formulas are written as arXiv authors write them (im2latex's
+sources): scripts without braces, ``{\cal L}`` and ``{1 \over 4}``, bare brackets, ``\partial_\mu``,
+``\dots``, several equations to a line and a closing comma; the format decoder trained on the
+tidy half alone read real arXiv formulas at token NED 0.75, its vocabulary lacking \kappa and \in.
+pdflatex typesets them in batches; without it, matplotlib mathtext draws the subset it
+supports (no environments).
 """
 from __future__ import annotations
 
@@ -23,6 +27,18 @@ GREEK = (
     r"\alpha \beta \gamma \delta \epsilon \varepsilon \zeta \eta \theta \lambda \mu \nu \xi \pi "
     r"\rho \sigma \tau \phi \varphi \chi \psi \omega \Gamma \Delta \Theta \Lambda \Pi \Sigma \Phi \Psi \Omega"
 ).split()
+# The rest of what arXiv formulas use, drawn in the arXiv-style half.
+MORE_GREEK = r"\kappa \iota \upsilon \vartheta \varrho \varpi \Xi \Upsilon".split()
+MORE_SYMBOLS = r"\partial \nabla \hbar \ell \infty \Box".split()
+MORE_RELATIONS = (r"\in \subset \le \ge \ll \gg \propto \simeq \cong \rightarrow \Rightarrow \leftrightarrow "
+                  r"\mapsto \perp \mid").split()
+MORE_BINARY = r"\otimes \oplus \wedge \ast \star \circ \cdot".split()
+FONT_SWITCHES = (r"{\cal %s}", r"{\bf %s}", r"{\rm %s}", r"\mathcal{%s}", r"\mathrm{%s}", r"\mathbf{%s}")
+BIG_DELIMITERS = ((r"(", r")"), (r"(", r")"), (r"[", r"]"), (r"\{", r"\}"), (r"\Bigl(", r"\Bigr)"),
+                  (r"\big(", r"\big)"), (r"\left\{", r"\right\}"), (r"\langle", r"\rangle"))
+DOTS = (r"\dots", r"\ldots", r"\cdots", "...")
+SEPARATORS = (r"\quad", r"\qquad", "~~")  # between the equations of one line
+CLOSINGS = ("", "", ",", ".", r"\, ,", r"\, .", r"\; ,", r"\quad .")
 LATIN = list("abcdefghkmnpqrstuvwxyzABCDEFGHKLMNPRSTUVWXYZ")
 RELATIONS = ["=", "=", "=", "<", ">", r"\leq", r"\geq", r"\neq", r"\approx", r"\equiv", r"\sim", r"\to"]
 BINARY = ["+", "+", "-", "-", r"\cdot", r"\times", r"\pm"]
@@ -32,20 +48,31 @@ DELIMITERS = [
     (r"\left(", r"\right)"), (r"\left[", r"\right]"), (r"\left|", r"\right|"), (r"\left\{", r"\right\}")
 ]
 MATRICES = ["pmatrix", "bmatrix", "vmatrix"]
+ARXIV = 0.5  # share of grammar formulas in arXiv authors' style
 UPPER = ["n", "N", r"\infty"]
 
 
 class Grammar:
-    """Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw."""
+    """Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw, ``arxiv``
+    writes them as arXiv authors do (drawn at random for each grammar when not given)."""
 
-    def __init__(self, rng: np.random.Generator, envs: bool = True):
+    def __init__(self, rng: np.random.Generator, envs: bool = True, arxiv: bool | None = None):
         self.rng, self.envs = rng, envs
+        self.arxiv = bool(rng.random() < ARXIV) if arxiv is None else arxiv
 
     def pick(self, options: list[str]) -> str:
         return choice(self.rng, options)
 
     def symbol(self) -> str:
         r = self.rng.random()
+        if self.arxiv and r < 0.2:
+            r2 = self.rng.random()
+            if r2 < 0.3:
+                return self.pick(MORE_GREEK)
+            if r2 < 0.6:
+                return self.pick(MORE_SYMBOLS)
+            switch = self.pick(FONT_SWITCHES)
+            return switch % self.pick([c for c in LATIN if c.isupper()] if "cal" in switch else LATIN)
         if r < 0.55:
             return self.pick(LATIN)
         if r < 0.8:
@@ -60,14 +87,22 @@ class Grammar:
             return s + (f"^{{{self.script()}}}" if self.rng.random() < 0.1 else "")
         if self.rng.random() < 0.15:
             s = f"{self.pick(ACCENTS)}{{{s}}}"
+        if self.arxiv and self.rng.random() < 0.08:
+            s += self.pick(["'", r"^{\prime}", r"^\prime", r"^\dagger", r"^*"])
+            return s
         r = self.rng.random()
         if r < 0.2:
-            s += f"_{{{self.script()}}}"
+            s += "_" + self.braced(self.script())
         elif r < 0.35:
-            s += f"^{{{self.script()}}}"
+            s += "^" + self.braced(self.script())
         elif r < 0.45:
-            s += f"_{{{self.script()}}}^{{{self.script()}}}"
+            s += "_" + self.braced(self.script()) + "^" + self.braced(self.script())
         return s
+
+    def braced(self, script: str) -> str:
+        """A script in braces, or, as arXiv authors mostly write one token, bare."""
+        one_token = len(script) == 1 or (script.startswith("\\") and script[1:].isalpha())
+        return script if self.arxiv and one_token and self.rng.random() < 0.7 else f"{{{script}}}"
 
     def script(self) -> str:
         r = self.rng.random()
@@ -84,15 +119,20 @@ class Grammar:
         if r < 0.35:
             return self.atom()
         if r < 0.5:
+            if self.arxiv and self.rng.random() < 0.3:
+                return rf"{{{self.expr(d)} \over {self.expr(d)}}}"
             return rf"\frac{{{self.expr(d)}}}{{{self.expr(d)}}}"
         if r < 0.58:
             index = f"[{int(self.rng.integers(3, 5))}]" if self.rng.random() < 0.3 else ""
             return rf"\sqrt{index}{{{self.expr(d)}}}"
         if r < 0.7:
-            left, right = choice(self.rng, DELIMITERS)
+            left, right = choice(self.rng, BIG_DELIMITERS if self.arxiv else DELIMITERS)
             power = f"^{{{self.script()}}}" if self.rng.random() < 0.3 else ""
             return f"{left} {self.expr(d)} {right}{power}"
         if r < 0.8:
+            if self.arxiv:  # F(x,y), \Phi(p,\lambda): a function of a few arguments
+                args = ",".join(self.atom() for _ in range(int(self.rng.integers(1, 4))))
+                return f"{self.pick(LATIN + GREEK[-9:])}({args})"
             return rf"{self.pick(FUNCTIONS)} \left( {self.expr(d)} \right)"
         if r < 0.9:
             return f"{self.atom()} {self.atom()}"
@@ -113,9 +153,12 @@ class Grammar:
         return rf"\lim_{{{var} \to {limit}}} {body}"
 
     def expr(self, depth: int) -> str:
+        if self.arxiv and self.rng.random() < 0.08:  # a_1 + \dots + a_N
+            x, op = self.pick(LATIN + GREEK), self.pick(["+", ",", r"\otimes"])
+            return f"{x}_1 {op} {self.pick(DOTS)} {op} {x}_{self.pick(['N', 'n', 'k'])}"
         parts = [self.term(depth)]
-        for _ in range(int(self.rng.integers(0, 3))):
-            parts += [self.pick(BINARY), self.term(depth)]
+        for _ in range(int(self.rng.integers(0, 4 if self.arxiv else 3))):
+            parts += [self.pick(BINARY + MORE_BINARY if self.arxiv else BINARY), self.term(depth)]
         return " ".join(parts)
 
     def matrix(self) -> str:
@@ -137,9 +180,16 @@ class Grammar:
             return f"{self.atom()} = {self.matrix()}"
         if self.envs and r < 0.15:
             return self.cases()
+        if not self.arxiv:
+            return self.equation()
+        parts = [self.equation() for _ in range(1 + int(self.rng.random() < 0.25))]
+        return f" ,{self.pick(SEPARATORS)} ".join(parts) + " " + self.pick(CLOSINGS)
+
+    def equation(self) -> str:
         lhs = self.expr(int(self.rng.integers(1, 3)))
         if self.rng.random() < 0.7:
-            return f"{lhs} {self.pick(RELATIONS)} {self.expr(int(self.rng.integers(0, 2)))}"
+            relations = RELATIONS + MORE_RELATIONS if self.arxiv else RELATIONS
+            return f"{lhs} {self.pick(relations)} {self.expr(int(self.rng.integers(0, 2)))}"
         return lhs
 
 
