@@ -8,7 +8,10 @@ a batch is and what its loss is, how to evaluate, and what a checkpoint holds.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import signal
 import sys
 import time
@@ -19,11 +22,31 @@ from typing import Any, Iterator
 
 import torch
 
+from genocr.errors import OptionError
 from genocr.io import atomic_write
 from genocr.train.config import NetConfig, Stage
 from genocr.train.loop import (lr_at, pick_device, recover_checkpoint, resume_state, samples_before,
                                save_checkpoint, stage_at)
 from genocr.train.report import append_log, write_report
+
+
+@contextlib.contextmanager
+def run_lock(run: Path) -> Iterator[None]:
+    """Hold the run folder for this process: a second trainer started on the same folder (a
+    restart while the first had not yet stopped) would write the same checkpoint. The lock goes
+    with the process, however it ends."""
+    run.mkdir(parents=True, exist_ok=True)
+    with open(run / "train.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise OptionError(f"{run}: another training run holds this folder (pid {fh.read().strip() or '?'}); "
+                              "stop it first") from None
+        fh.truncate(0)
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
 
 
 def quiet_worker(worker_id: int) -> None:
@@ -78,22 +101,23 @@ class StagedTrainer(ABC):
 
     def train(self) -> None:
         c = self.config
-        previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            if self.step == 0:
-                self.evaluate()
-            while self.step < c.total_steps and not self._stop:
-                stage, _ = self.stage_at(self.step)
-                batches = self.batches(stage, samples_before(self.config.stages, self.step))
-                while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
-                    self._train_step(stage, batches)
-            if not self._stop and self.step % c.eval_every:
-                self.evaluate()
-            self.save()
-            write_report(self.run)
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
+        with run_lock(self.run):
+            previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                if self.step == 0:
+                    self.evaluate()
+                while self.step < c.total_steps and not self._stop:
+                    stage, _ = self.stage_at(self.step)
+                    batches = self.batches(stage, samples_before(self.config.stages, self.step))
+                    while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
+                        self._train_step(stage, batches)
+                if not self._stop and self.step % c.eval_every:
+                    self.evaluate()
+                self.save()
+                write_report(self.run)
+            finally:
+                for s, handler in previous.items():
+                    signal.signal(s, handler)
         if self._stop:
             print(f"stopped at step {self.step}; saved {self.run / 'last'}", file=sys.stderr, flush=True)
 

@@ -4,6 +4,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 import torch
 
 from genocr.models.line_net import load_line_net
@@ -94,3 +95,16 @@ def test_init_may_name_a_run_folders_checkpoint_under_home(tmp_path: Path, monke
     path.write_text(CONFIG.format(run=tmp_path / "warm", steps=1, extra='init = "~/run/last"\nbf16 = false')
                     .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
     assert load_config(path).init == str(tmp_path / "run" / "last")
+
+
+def test_a_second_run_on_a_held_folder_stops_with_one_line(tmp_path: Path) -> None:
+    from genocr.errors import OptionError
+    from genocr.train.staged import run_lock
+
+    trainer = LineTrainer(load_config(write(tmp_path, 1, "bf16 = false")))
+    with run_lock(tmp_path / "run"):
+        with pytest.raises(OptionError, match=rf"another training run holds this folder \(pid {os.getpid()}\)"):
+            trainer.train()
+        assert not (tmp_path / "run" / "last").exists()
+    trainer.train()  # free again once the first lets go
+    assert (tmp_path / "run" / "last" / "trainer.pt").is_file()
