@@ -183,7 +183,7 @@ class Grammar:
         if not self.arxiv:
             return self.equation()
         parts = [self.equation() for _ in range(1 + int(self.rng.random() < 0.25))]
-        return f" ,{self.pick(SEPARATORS)} ".join(parts) + " " + self.pick(CLOSINGS)
+        return f"{f' ,{self.pick(SEPARATORS)} '.join(parts)} {self.pick(CLOSINGS)}".rstrip()
 
     def equation(self) -> str:
         lhs = self.expr(int(self.rng.integers(1, 3)))
