@@ -115,6 +115,9 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:10]
 
 
+SYNTHETIC_DRAWS = 10  # samples drawn at most per item asked for, when a split keeps one language
+
+
 def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None, lang: str | None = None) -> list[Item]:
     """The first ``n`` held-out samples of ``kind`` (of those in ``lang``, when given: a split that
     mixed languages scored a reader of one on the other), generated once into ``cache``.
@@ -151,6 +154,3 @@ def synthetic(kind: str, n: int, cache: Path, gt_key: str | None = None, lang: s
 def synthetic_name(kind: str, lang: str | None = None) -> str:
     """A synthetic split's dataset name: ``synth_slice``, or ``synth_slice_en`` for one language."""
     return f"synth_{kind}" + (f"_{lang}" if lang else "")
-
-
-SYNTHETIC_DRAWS = 10  # samples drawn at most per item asked for, when a split keeps one language

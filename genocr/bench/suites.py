@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from genocr.bench.datasets import DEFAULT_DATA, Item, check_data_dir, load_manifest, load_pairs, synthetic, synthetic_name
+from genocr.bench.datasets import (DEFAULT_DATA, SYNTHETIC_DRAWS, Item, check_data_dir, load_manifest, load_pairs,
+                                   synthetic, synthetic_name)
 from genocr.errors import OptionError
 
 
@@ -117,6 +118,8 @@ def build(
         except (ImportError, OptionError, RuntimeError) as exc:  # the data engine is optional
             notes.append(f"synthetic '{kind}' skipped: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             continue
+        if len(items) < n:
+            notes.append(f"{synthetic_name(kind, lang)}: {len(items)} of {n} items in the first {SYNTHETIC_DRAWS * n} samples")
         datasets.append(Dataset(synthetic_name(kind, lang), PROFILES[synthetic_name(kind)], items))
     if not any(d.items for d in datasets):
         raise OptionError(f"suite '{suite_name}' has no items in {data}")

@@ -44,11 +44,12 @@ MAX_OVERFULL_PT = 3.0
 # map, so PDFium hands back Cork's slots: ligatures, dashes and quotes as control characters
 # (``fi`` as U+001C, which ``str.split`` takes for a space). Run 1 of genocr-small v2 learnt
 # those labels and read "file" as "le" on held-out manuals. Cork's slots, spelt out (not 0x0D,
-# the single low quote, which PDFium also uses for its line ends). Above 0x7F the symbols that
-# textcomp (TS1) sets come back as their slots too, in every face for the open bullet: a list's
-# bullet was labelled U+0088, and genocr-small v2 run 2 learnt to drop it. Where a TS1 slot holds
-# a Cork letter (0x88 Ĺ, 0x97 Ů, 0x9E đ, none of them in the corpus), the symbol wins; ``×``
-# (TS1 0xD6, Cork's Ö) is set from math instead (kinds/typeset.py).
+# the single low quote, which PDFium also uses for its line ends). Above 0x7F come back Cork's
+# § (0x9F) and ß (0xFF, which PDFium spells ÿ), and the slots of textcomp's (TS1) symbols, in
+# every face for the open bullet: a list's bullet was labelled U+0088, and genocr-small v2 run 2
+# learnt to drop it. Where a TS1 slot holds a Cork letter (0x88 Ĺ, 0x97 Ů, 0x9E đ; none is in
+# the corpus) the symbol wins; ``×`` (TS1 0xD6, Cork's Ö) is set from math (kinds/typeset.py).
+# A face that spells ÿ in Unicode is labelled ß: the corpus has no ÿ.
 CORK = {0x10: "“", 0x11: "”", 0x12: "„", 0x13: "«", 0x14: "»", 0x15: "–", 0x16: "—",
         0x17: "", 0x19: "ı", 0x1B: "ff", 0x1C: "fi", 0x1D: "fl", 0x1E: "ffi", 0x1F: "ffl",
         0x88: "•", 0x97: "™", 0x9E: "◦", 0x9F: "§", 0xFF: "ß"}

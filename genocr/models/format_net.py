@@ -230,7 +230,8 @@ class FormatNet(nn.Module):
     def extend_vocab(self, tokens: list[str]) -> None:
         """Add tokens to the vocabulary: new embedding rows (tied to the output) start small, so
         their logits sit near zero, below what the trained decoder emits, until trained."""
-        new = [t for t in dict.fromkeys(tokens) if t not in set(self.config.vocab)]
+        known = set(self.config.vocab)
+        new = [t for t in dict.fromkeys(tokens) if t not in known]
         if not new:
             return
         old = self.embed.weight

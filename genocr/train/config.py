@@ -102,7 +102,7 @@ class FormatTrainConfig(NetConfig):
     decoder: dict[str, Any] = field(default_factory=dict)  # FormatConfig fields (dim, layers, heads, ...)
     freeze_trunk: bool = True  # the CTC-trained trunk is GOT's stage 1: keep it, train the decoder
     vocab_samples: int = 1024  # samples per kind that the LaTeX vocabulary is built from
-    grow_vocab: bool = False  # starting from init's decoder: add the tokens of this run's data it lacks
+    grow_vocab: bool = False  # init's decoder gains the tokens of this run's data it lacks (a new one has them all)
     eval_samples: int = 64  # per kind
 
 

@@ -8,7 +8,6 @@ a batch is and what its loss is, how to evaluate, and what a checkpoint holds.
 """
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
@@ -18,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import torch
 
@@ -30,23 +29,24 @@ from genocr.train.loop import (lr_at, pick_device, recover_checkpoint, resume_st
 from genocr.train.report import append_log, write_report
 
 
-@contextlib.contextmanager
-def run_lock(run: Path) -> Iterator[None]:
-    """Hold the run folder for this process: a second trainer started on the same folder (a
-    restart while the first had not yet stopped) would write the same checkpoint. The lock goes
-    with the process, however it ends."""
+def hold_run(run: Path) -> IO[str]:
+    """Hold the run folder for this process, before anything in it is touched: a second trainer
+    started on the same folder (a restart while the first had not yet stopped) would trim its
+    log and write the same checkpoint. A POSIX record lock: forked data workers do not inherit
+    it, and it goes with the process, however that ends. Keep the returned file open."""
     run.mkdir(parents=True, exist_ok=True)
-    with open(run / "train.lock", "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            raise OptionError(f"{run}: another training run holds this folder (pid {fh.read().strip() or '?'}); "
-                              "stop it first") from None
-        fh.truncate(0)
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
+    fh = open(run / "train.lock", "a+")
+    try:
+        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.seek(0)
+        holder = fh.read().strip() or "?"
+        fh.close()
+        raise OptionError(f"{run}: another training run holds this folder (pid {holder}); stop it first") from None
+    fh.truncate(0)
+    fh.write(str(os.getpid()))
+    fh.flush()
+    return fh
 
 
 def quiet_worker(worker_id: int) -> None:
@@ -63,6 +63,7 @@ class StagedTrainer(ABC):
     def __init__(self, config: NetConfig) -> None:
         self.config = config
         self.run = Path(config.run_dir).expanduser()
+        self._lock = hold_run(self.run)
         self.device = pick_device(config.device)
         if config.threads:
             torch.set_num_threads(config.threads)
@@ -101,23 +102,22 @@ class StagedTrainer(ABC):
 
     def train(self) -> None:
         c = self.config
-        with run_lock(self.run):
-            previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                if self.step == 0:
-                    self.evaluate()
-                while self.step < c.total_steps and not self._stop:
-                    stage, _ = self.stage_at(self.step)
-                    batches = self.batches(stage, samples_before(self.config.stages, self.step))
-                    while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
-                        self._train_step(stage, batches)
-                if not self._stop and self.step % c.eval_every:
-                    self.evaluate()
-                self.save()
-                write_report(self.run)
-            finally:
-                for s, handler in previous.items():
-                    signal.signal(s, handler)
+        previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            if self.step == 0:
+                self.evaluate()
+            while self.step < c.total_steps and not self._stop:
+                stage, _ = self.stage_at(self.step)
+                batches = self.batches(stage, samples_before(self.config.stages, self.step))
+                while self.step < c.total_steps and self.stage_at(self.step)[0] is stage and not self._stop:
+                    self._train_step(stage, batches)
+            if not self._stop and self.step % c.eval_every:
+                self.evaluate()
+            self.save()
+            write_report(self.run)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
         if self._stop:
             print(f"stopped at step {self.step}; saved {self.run / 'last'}", file=sys.stderr, flush=True)
 

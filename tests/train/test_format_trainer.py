@@ -76,11 +76,11 @@ def test_a_run_from_a_decoder_may_grow_its_vocabulary_and_keeps_what_it_learnt(t
     narrow = [*SPECIAL, *(chr(c) for c in range(0x20, 0x7F))]  # a decoder that spells, with no commands
     save_format_model(FormatNet(FormatConfig(channels=(8, 8, 16, 16), dim=32, layers=1, heads=2, max_tokens=24,
                                              vocab=narrow)), tmp_path / "line")
+    nets = {}
     for grow in (True, False):
         path = tmp_path / f"{grow}.toml"
         path.write_text(CONFIG.format(run=tmp_path / f"run{grow}", init=tmp_path / "line", steps=1)
                         .replace("vocab_samples", f"grow_vocab = {str(grow).lower()}\nvocab_samples"))
-        vocab = FormatTrainer(load_config(path)).net.config.vocab
-        assert vocab[: len(narrow)] == narrow and (r"\frac" in vocab) == grow
-    grown = FormatTrainer(load_config(tmp_path / "True.toml")).net
-    assert torch.equal(grown.embed.weight[: len(narrow)], load_format_net(tmp_path / "line").embed.weight)
+        nets[grow] = FormatTrainer(load_config(path)).net
+        assert nets[grow].config.vocab[: len(narrow)] == narrow and (r"\frac" in nets[grow].config.vocab) == grow
+    assert torch.equal(nets[True].embed.weight[: len(narrow)], load_format_net(tmp_path / "line").embed.weight)

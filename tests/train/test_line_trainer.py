@@ -90,21 +90,30 @@ def test_extends_an_init_checkpoints_alphabet(tmp_path: Path) -> None:
 
 def test_init_may_name_a_run_folders_checkpoint_under_home(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
-    LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).train()
+    LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).save()  # a checkpoint in ~/run/last
     path = tmp_path / "warm.toml"
     path.write_text(CONFIG.format(run=tmp_path / "warm", steps=1, extra='init = "~/run/last"\nbf16 = false')
                     .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
-    assert load_config(path).init == str(tmp_path / "run" / "last")
+    assert LineTrainer(load_config(path)).net.config.dim == 16  # built from the checkpoint's config
 
 
-def test_a_second_run_on_a_held_folder_stops_with_one_line(tmp_path: Path) -> None:
+def test_a_second_run_on_a_held_folder_stops_with_one_line_and_touches_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
     from genocr.errors import OptionError
-    from genocr.train.staged import run_lock
 
-    trainer = LineTrainer(load_config(write(tmp_path, 1, "bf16 = false")))
-    with run_lock(tmp_path / "run"):
-        with pytest.raises(OptionError, match=rf"another training run holds this folder \(pid {os.getpid()}\)"):
-            trainer.train()
-        assert not (tmp_path / "run" / "last").exists()
-    trainer.train()  # free again once the first lets go
-    assert (tmp_path / "run" / "last" / "trainer.pt").is_file()
+    run = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from genocr.train.staged import hold_run; h = hold_run(Path(sys.argv[1])); "
+                               "print('held', flush=True); time.sleep(120)", str(run)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(OptionError, match=rf"another training run holds this folder \(pid {holder.pid}\)"):
+            LineTrainer(load_config(write(tmp_path, 1, "bf16 = false")))
+        assert sorted(p.name for p in run.iterdir()) == ["train.lock"]  # no config, no log written
+    finally:
+        holder.kill()
+        holder.wait()
+    LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).train()  # free once the holder is gone
+    assert (run / "last" / "trainer.pt").is_file()

@@ -53,12 +53,13 @@ UPPER = ["n", "N", r"\infty"]
 
 
 class Grammar:
-    """Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw, ``arxiv``
-    writes them as arXiv authors do (drawn at random for each grammar when not given)."""
+    """Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw (not arXiv's
+    ``\over`` or ``\cal``), ``arxiv`` writes them as arXiv authors do (drawn for each grammar,
+    at rate ARXIV, when not given)."""
 
     def __init__(self, rng: np.random.Generator, envs: bool = True, arxiv: bool | None = None):
         self.rng, self.envs = rng, envs
-        self.arxiv = bool(rng.random() < ARXIV) if arxiv is None else arxiv
+        self.arxiv = (envs and bool(rng.random() < ARXIV)) if arxiv is None else arxiv
 
     def pick(self, options: list[str]) -> str:
         return choice(self.rng, options)

@@ -33,7 +33,7 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 
 
 # An option's hyphens: ``-v``, ``--help``, ``[-W``.
-_OPTION_DASHES = re.compile(r"(?<![\w-])--?(?=[A-Za-z])")
+_OPTION_DASHES = re.compile(r"(?<![\w-])-+(?=[A-Za-z])")
 
 
 def escape(text: str, minus_options: bool = False) -> str:
@@ -54,7 +54,7 @@ def escape(text: str, minus_options: bool = False) -> str:
             out.append(SPECIALS[c])
         elif ord(c) < 0x250 or c in "‘’“”–—":
             out.append(c)
-    return "".join(out).replace("--", "-{}-")
+    return re.sub(r"-(?=-)", "-{}", "".join(out))
 
 
 MINUS_OPTIONS = 0.4  # share of blocks whose options are set with minus signs, groff's way
