@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ from genocr.models.line_net import Trunk
 
 FORMAT_FILE = "format.safetensors"
 SPECIAL = ("<pad>", "<s>", "</s>", "<unk>")
+TABLE_START = r"\begin{tabular}"  # how the decoder starts a table (GOT's LaTeX tables)
 PAD, BOS, EOS, UNK = range(4)
 # LaTeX tokens: environment openers and closers whole, commands (with a star), escaped
 # characters, then any other non-space character; a space is kept only where LaTeX needs it
@@ -270,8 +271,9 @@ class FormatNet(nn.Module):
         return self._logits(x)
 
     @torch.inference_mode()
-    def generate(self, views: torch.Tensor, max_tokens: int | None = None) -> list[list[int]]:
-        """Greedy decoding of each view up to ``</s>``, one token a step with cached keys."""
+    def generate(self, views: torch.Tensor, max_tokens: int | None = None, prefix: Sequence[int] = ()) -> list[list[int]]:
+        """Greedy decoding of each view up to ``</s>``, one token a step with cached keys; the
+        first tokens are ``prefix`` when given (what the caller knows: a table starts a tabular)."""
         memory = self.memory(views)
         memory_kv = [layer.cross.keys(memory) for layer in self.layers]
         caches: list[list[torch.Tensor]] = [[] for _ in self.layers]
@@ -282,7 +284,10 @@ class FormatNet(nn.Module):
             x = self._tokens(out[-1], step)
             for layer, kv, cache in zip(self.layers, memory_kv, caches):
                 x = layer(x, kv, cache)
-            nxt = self._logits(x[:, -1]).argmax(-1)
+            if step < len(prefix):
+                nxt = torch.full((views.shape[0],), prefix[step], dtype=torch.long, device=views.device)
+            else:
+                nxt = self._logits(x[:, -1]).argmax(-1)
             nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
             out.append(nxt[:, None])
             done |= nxt == EOS

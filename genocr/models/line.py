@@ -174,10 +174,11 @@ class GenocrLine(OCRModel):
         check_device(device)
         return cls(name, config, _torch_runner(folder, device, threads), f"torch ({device})", folder, device)
 
-    def read_element(self, image: Image.Image) -> tuple[str, float]:
+    def read_element(self, image: Image.Image, kind: str = "") -> tuple[str, float]:
         """A formula or table crop as LaTeX, by the format decoder (loaded on first use: it
-        needs torch), and the seconds it took."""
-        from genocr.models.format_net import LatexTokenizer, batch_elements, element_array, load_format_net
+        needs torch), and the seconds it took. A crop the layout has typed a ``table`` starts
+        as one: the decoder, left to choose, began some large tables as formulas."""
+        from genocr.models.format_net import TABLE_START, LatexTokenizer, batch_elements, element_array, load_format_net
 
         start = time.perf_counter()
         if self._formatter is None:
@@ -185,8 +186,9 @@ class GenocrLine(OCRModel):
             self._formatter = load_format_net(self.folder).to(self._device)
         c = self._formatter.config
         views = batch_elements([element_array(image, c.glyph_px, c.max_side)]).to(self._device)
-        (ids,) = self._formatter.generate(views)
-        return LatexTokenizer(c.vocab).decode(ids), time.perf_counter() - start
+        tokenizer = LatexTokenizer(c.vocab)
+        (ids,) = self._formatter.generate(views, prefix=tokenizer.encode(TABLE_START) if kind == "table" else ())
+        return tokenizer.decode(ids), time.perf_counter() - start
 
     @property
     def device(self) -> Any:

@@ -247,13 +247,11 @@ class OCR:
         return _page_result(pages, "\n\n".join(texts), blocks, seconds)
 
     def _element(self, crop: Image.Image, box: Box, kind: str = "") -> tuple[Block, float]:
-        """A formula or table crop read by the format decoder into LaTeX, checked, and flagged
-        if not valid (also when the layout's ``kind`` was a table and the decoder wrote none)."""
-        latex, took = self.model.read_element(crop)
+        """A formula or table crop read by the format decoder into LaTeX (a ``kind`` the layout
+        found a table starts as one), checked, and flagged if not valid."""
+        latex, took = self.model.read_element(crop, kind)
         table = "\\begin{tabular}" in latex
         reason = "the decoder wrote nothing" if not latex.strip() else check_table(latex) if table else check_formula(latex)
-        if kind == "table" and not table:
-            reason = reason or "the layout found a table; the decoder wrote none"
         return Block("table" if table else "formula", box, text=latex, valid=reason is None, reason=reason or ""), took
 
     def _read_formatted(self, pages: list[Page], base: Query) -> PageResult:
@@ -275,7 +273,8 @@ class OCR:
                 read[line] = moved(line_boxes(gen, crop, b[:2]), place) if gen.chars is not None else \
                     Line(gen.text, place(b), 1.0)
             if not any(_prose([read[b].text for b in block.lines]) for block in found if block.kind in TEXT_KINDS):
-                block, took = self._element(page.image, (0, 0, *page.image.size))  # a formula or table crop
+                kind = "table" if any(b.kind == "table" for b in found) else ""  # a formula or table crop
+                block, took = self._element(page.image, (0, 0, *page.image.size), kind)
                 texts.append(_markdown(block))
                 blocks.append(block)
                 seconds += took

@@ -67,3 +67,23 @@ def test_the_reader_answers_format_with_a_checked_block(tmp_path: Path) -> None:
     assert result.output_format == "markdown" and block.kind in ("formula", "table")
     assert block.valid == (block.reason == "")
     assert any(n.startswith("format: ") for n in result.notes)  # a whole page read as one element says so
+
+
+def test_a_crop_the_layout_found_a_table_starts_as_one(tmp_path: Path) -> None:
+    """The decoder is told what the layout knows: a forced start, then its own tokens."""
+    from genocr.models.format_net import TABLE_START
+
+    tok = LatexTokenizer.build([r"\frac{a}{b}"] * 2 + ["\\begin{tabular}{c}\na \\\\\n\\end{tabular}"] * 2)
+    net = tiny(tok.vocab)
+    views = batch_elements([element_array(text_image("a+b", (160, 48)), 14, 512)])
+    free, = net.generate(views)
+    prefix = tok.encode(TABLE_START)
+    forced, = net.generate(views, prefix=prefix)
+    assert forced[: len(prefix)] == prefix and free[: len(prefix)] != prefix
+    line = LineNet(LineConfig.from_dict({"channels": [8, 8, 16, 16], "dim": 16, "layers": 1, "heads": 2}))
+    save_line_model(line, tmp_path / "m")
+    net.trunk.load_state_dict(line.trunk.state_dict())
+    save_format_model(net, tmp_path / "m")
+    model = OCR.load(str(tmp_path / "m")).model
+    assert model.read_element(text_image("x", (120, 48)), "table")[0].startswith(TABLE_START)
+    assert not model.read_element(text_image("x", (120, 48)))[0].startswith(TABLE_START)
