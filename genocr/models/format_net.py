@@ -36,7 +36,6 @@ from genocr.models.line_net import Trunk
 
 FORMAT_FILE = "format.safetensors"
 SPECIAL = ("<pad>", "<s>", "</s>", "<unk>")
-TABLE_START = r"\begin{tabular}"  # how the decoder starts a table (GOT's LaTeX tables)
 PAD, BOS, EOS, UNK = range(4)
 # LaTeX tokens: environment openers and closers whole, commands (with a star), escaped
 # characters, then any other non-space character; a space is kept only where LaTeX needs it

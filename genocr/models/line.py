@@ -178,7 +178,8 @@ class GenocrLine(OCRModel):
         """A formula or table crop as LaTeX, by the format decoder (loaded on first use: it
         needs torch), and the seconds it took. A crop the layout has typed a ``table`` starts
         as one: the decoder, left to choose, began some large tables as formulas."""
-        from genocr.models.format_net import TABLE_START, LatexTokenizer, batch_elements, element_array, load_format_net
+        from genocr.models.format_net import LatexTokenizer, batch_elements, element_array, load_format_net
+        from genocr.predict.checks import TABLE_START
 
         start = time.perf_counter()
         if self._formatter is None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from genocr.export import mmd
 
+TABLE_START = r"\begin{tabular}"  # how a table starts in the decoder's LaTeX (GOT's tables)
+
 _ESCAPED = re.compile(r"\\.", re.S)
 _ENV = re.compile(r"\\(begin|end)\{([a-zA-Z*]+)\}")
 _SPEC_COLUMN = re.compile(r"[lcrX]|[pmb]\{[^}]*\}")

@@ -18,7 +18,7 @@ from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
 from genocr.predict.boxes import line_boxes, moved
-from genocr.predict.checks import check_formula, check_table
+from genocr.predict.checks import TABLE_START, check_formula, check_table
 from genocr.predict.memory import fix_mmap_threshold
 from genocr.results import Block, Line, PageResult, ReadResult
 from genocr.tasks import (Query, check_box, draw_frame, find_frame, make_tiles, normalize_box, parse_box,
@@ -250,7 +250,7 @@ class OCR:
         """A formula or table crop read by the format decoder into LaTeX (a ``kind`` the layout
         found a table starts as one), checked, and flagged if not valid."""
         latex, took = self.model.read_element(crop, kind)
-        table = "\\begin{tabular}" in latex
+        table = TABLE_START in latex
         reason = "the decoder wrote nothing" if not latex.strip() else check_table(latex) if table else check_formula(latex)
         return Block("table" if table else "formula", box, text=latex, valid=reason is None, reason=reason or ""), took
 

@@ -71,7 +71,7 @@ def test_the_reader_answers_format_with_a_checked_block(tmp_path: Path) -> None:
 
 def test_a_crop_the_layout_found_a_table_starts_as_one(tmp_path: Path) -> None:
     """The decoder is told what the layout knows: a forced start, then its own tokens."""
-    from genocr.models.format_net import TABLE_START
+    from genocr.predict.checks import TABLE_START
 
     tok = LatexTokenizer.build([r"\frac{a}{b}"] * 2 + ["\\begin{tabular}{c}\na \\\\\n\\end{tabular}"] * 2)
     net = tiny(tok.vocab)

@@ -2,6 +2,8 @@
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,9 +100,6 @@ def test_init_may_name_a_run_folders_checkpoint_under_home(tmp_path: Path, monke
 
 
 def test_a_second_run_on_a_held_folder_stops_with_one_line_and_touches_nothing(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     from genocr.errors import OptionError
 
     run = tmp_path / "run"

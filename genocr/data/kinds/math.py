@@ -40,6 +40,7 @@ DOTS = (r"\dots", r"\ldots", r"\cdots", "...")
 SEPARATORS = (r"\quad", r"\qquad", "~~")  # between the equations of one line
 CLOSINGS = ("", "", ",", ".", r"\, ,", r"\, .", r"\; ,", r"\quad .")
 LATIN = list("abcdefghkmnpqrstuvwxyzABCDEFGHKLMNPRSTUVWXYZ")
+CAPITALS = [c for c in LATIN if c.isupper()]  # what \cal draws
 RELATIONS = ["=", "=", "=", "<", ">", r"\leq", r"\geq", r"\neq", r"\approx", r"\equiv", r"\sim", r"\to"]
 BINARY = ["+", "+", "-", "-", r"\cdot", r"\times", r"\pm"]
 FUNCTIONS = [r"\sin", r"\cos", r"\tan", r"\log", r"\ln", r"\exp"]
@@ -73,7 +74,7 @@ class Grammar:
             if r2 < 0.6:
                 return self.pick(MORE_SYMBOLS)
             switch = self.pick(FONT_SWITCHES)
-            return switch % self.pick([c for c in LATIN if c.isupper()] if "cal" in switch else LATIN)
+            return switch % self.pick(CAPITALS if "cal" in switch else LATIN)
         if r < 0.55:
             return self.pick(LATIN)
         if r < 0.8:
