@@ -158,8 +158,9 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
 
 def _short_lines(mask: np.ndarray) -> list[Box]:
     """The lines of a crop too short for page statistics: its bands of inked rows (separated
-    by at least two empty rows), each as wide as its ink; one band is the whole crop, margins
-    and all, as a line view wants it."""
+    by at least two empty rows), each as wide as its ink. One band is cut to its ink too: a
+    slice with wide margins, read whole, shrinks its text to a few pixels of the reader's line
+    height (synthetic slices: median CER 0.129 whole, 0.000 cut, with the line margin)."""
     h, w = mask.shape
     inked = (mask > 0).sum(axis=1) > max(1, 0.002 * w)
     bands = [(a, b) for a, b in _runs(inked) if b - a >= 3]
@@ -171,8 +172,6 @@ def _short_lines(mask: np.ndarray) -> list[Box]:
             merged.append([a, b])
     tallest = max((b - a for a, b in merged), default=0)
     merged = [m for m in merged if m[1] - m[0] >= 0.4 * tallest]  # accents, underlines: not lines
-    if len(merged) <= 1:
-        return [(0, 0, w, h)] if merged else []
     boxes = []
     for a, b in merged:
         cols = np.flatnonzero(mask[a:b].any(axis=0))
@@ -403,10 +402,26 @@ def _gutters(boxes: list[Box], page_width: int) -> list[tuple[int, int]]:
     runs = np.split(low, np.flatnonzero(np.diff(low) > 1) + 1)  # each run of low columns: one gutter
     gutters = [(int(r[0]), int(r[-1])) for r in runs]
     edges = [lo - 1, *(x for g in gutters for x in g), hi + 1]  # column k lies between edges 2k and 2k+1
-    columns = [sum(1 for b in boxes if a <= b[0] and b[2] <= z) for a, z in zip(edges[::2], edges[1::2])]
+    columns = [[b for b in boxes if a <= b[0] and b[2] <= z] for a, z in zip(edges[::2], edges[1::2])]
+    counts = [len(c) for c in columns]
     # Columns hold comparable numbers of lines: a margin of headings beside indented body text
-    # (manual pages) is not a column of its own.
-    return gutters if min(columns) >= 3 and min(columns) >= 0.25 * max(columns) else []
+    # (manual pages) is not a column of its own; nor are a list's tags beside their text.
+    if min(counts) < 3 or min(counts) < 0.25 * max(counts):
+        return []
+    tags = any(_tags(c, [b for b in boxes if b[0] > g1]) for c, (_, g1) in zip(columns, gutters))
+    return [] if tags else gutters
+
+
+def _tags(column: list[Box], after: list[Box]) -> bool:
+    """Whether ``column`` holds a list's tags (a manual's options, a glossary's terms), perhaps
+    among headings: each shorter than half the typical line that starts right of it, and most
+    level with one of those. Read as columns, a tag lands far from its text; a true column's
+    lines are as wide as its neighbour's."""
+    if not after:
+        return False
+    width = float(np.median([b[2] - b[0] for b in after]))
+    level = sum(any(o[1] <= (b[1] + b[3]) / 2 <= o[3] for o in after) for b in column)
+    return all(b[2] - b[0] < 0.5 * width for b in column) and level >= 0.5 * len(column)
 
 
 def crop_box(size: tuple[int, int], box: Box, margin: float = 0.2) -> Box:

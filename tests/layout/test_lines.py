@@ -23,6 +23,26 @@ def test_columns_are_read_one_after_another(columns: int) -> None:
         assert box[0] - 2 <= x <= box[2] and box[1] - 8 <= y <= box[3]
 
 
+def test_a_list_of_tags_beside_their_text_is_read_row_by_row() -> None:
+    """A manual's options: each tag is read before its own text, not as a column of tags."""
+    page = Image.new("RGB", (1000, 900), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 20)
+    draw.text((40, 40), "OPTIONS", font=font, fill="black")
+    tags, y = [], 90
+    for i, tag in enumerate(("-F value", "-f file", "-v var=value", "-W dump", "-W exec file")):
+        draw.text((80, y), tag, font=font, fill="black")
+        tags.append(y)
+        for text in ("the option's text runs on over", "several lines of the page,", "ending in a short one.")[: 1 + i % 3]:
+            draw.text((300, y), text, font=font, fill="black")  # the tag's text, level with the tag first
+            y += 30
+        y += 20
+    boxes = find_lines(page)
+    found = [i for i, b in enumerate(boxes) if 60 < b[0] < 200]
+    assert len(found) == len(tags)
+    for i in found:  # the box read next is the tag's own first line, level with it
+        assert boxes[i + 1][0] >= 280 and abs(boxes[i + 1][1] - boxes[i][1]) < 10
+
+
 def test_ruled_form_cells_are_found_line_by_line() -> None:
     page = Image.new("RGB", (900, 600), "white")
     draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 22)
@@ -47,11 +67,15 @@ def test_blank_and_dark_pages() -> None:
     assert box[0] < 30 and box[2] > 300
 
 
-def test_an_image_that_is_one_line_is_read_whole() -> None:
-    line = Image.new("RGB", (400, 30), "white")
-    ImageDraw.Draw(line).text((4, 2), "a scanned line of text, cropped tight", font=ImageFont.truetype(FONT, 24),
-                              fill="black")
-    assert find_lines(line) == [(0, 0, 400, 30)]
+def test_a_slice_of_one_line_is_cut_to_its_ink() -> None:
+    """Read whole, a slice's wide margins would shrink its text in the reader's line height."""
+    slice_ = Image.new("RGB", (400, 100), (200, 220, 160))
+    draw = ImageDraw.Draw(slice_)
+    draw.text((40, 35), "a line on a wide coloured slice", font=ImageFont.truetype(FONT, 22), fill=(40, 40, 40))
+    ink = draw.textbbox((40, 35), "a line on a wide coloured slice", font=ImageFont.truetype(FONT, 22))
+    (box,) = find_lines(slice_)
+    assert abs(box[0] - ink[0]) <= 2 and abs(box[2] - ink[2]) <= 2
+    assert abs(box[1] - ink[1]) <= 2 and abs(box[3] - ink[3]) <= 2
 
 
 def test_reading_order_without_gutter_is_row_major_and_rejoins_word_gaps() -> None:
