@@ -198,6 +198,13 @@ def document_token(rng: np.random.Generator) -> str:
         lambda: f"{word()}({choice(rng, '1234578')})",
         lambda: choice(rng, (f"[-{choice(rng, string.ascii_letters)} {word()}]", f"--{word()}-{word()}",
                              f"[--{word()}={word().upper()}]", f"-{choice(rng, string.ascii_letters)}", f"[{word()} ...]")),
+        # and notation set in the text face, which run 3 misread there: `*roff` as “roff, `|` as
+        # l or j, `C++` as C**, `0x` as Ox
+        lambda: choice(rng, (f"*{word()}", f"*.{word()[:3]}", f"{word()}*", "C++", f"{word().capitalize()}++",
+                             f"0x{n(0, 1 << 16):0{choice(rng, (2, 4, 8))}x}", f"0x{n(0, 1 << 16):X}",
+                             "[" + "|".join(word() if rng.random() < 0.5 else str(n(0, 17)) for _ in range(n(2, 6))) + "]",
+                             f"{word()}|{word()}", f"{{{word()}}}", f"[={word()}]", f"$({word().upper()})/{word()}",
+                             "#!", "&&", "||", f"{word()}#{n(1, 99)}")),
     )
     return kinds[n(0, len(kinds))]()
 

@@ -23,6 +23,9 @@ from ..sample import Sample, register_kind
 PREAMBLE = r"\usepackage[T1]{fontenc}\usepackage{textcomp}\usepackage{xcolor}"
 TEXT_FONTS = ("cmr", "cmr", "ptm", "ppl", "bch", "put", "phv", "cmss")
 CODE_FONTS = ("cmtt", "pcr")
+# Faces with a Unicode map (Type 1): their own minus sign, textcomp's, reads back as U+2212.
+# TeX's own faces are Type 3 bitmaps: there it comes back as TS1's slot, "=".
+TYPE1_FONTS = ("ptm", "ppl", "bch", "put", "phv", "pcr")
 SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
             "^": r"\^{}", "_": r"\_", "~": r"\~{}", "%": r"\%", "<": r"\textless{}", ">": r"\textgreater{}",
             "|": r"\textbar{}", "•": r"\textbullet{}", "▪": r"\textbullet{}", "●": r"\textbullet{}",
@@ -36,20 +39,21 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 _OPTION_DASHES = re.compile(r"(?<![\w-])-+(?=[A-Za-z])")
 
 
-def escape(text: str, minus_options: bool = False) -> str:
+def escape(text: str, minus: str | None = None) -> str:
     """``text`` as LaTeX source that typesets it literally (characters T1 lacks are dropped).
 
     Two hyphens stay two (``-{}-``): TeX's ligature drew an en dash where an option such as
-    ``--help`` has hyphens, and the reader learnt to read them so. With ``minus_options`` an
-    option's hyphens are minus signs, as groff sets a manual page's ``\\-``; the text layer
-    says U+2212 and :func:`make_batch` labels it "-", what a reader copying the option needs.
+    ``--help`` has hyphens, and the reader learnt to read them so. With ``minus`` (``$-$``, the
+    math minus, or ``\\textminus{}``, the text face's own) an option's hyphens are minus signs,
+    as groff sets a manual page's ``\\-``; the text layer says U+2212 and :func:`make_batch`
+    labels it "-", what a reader copying the option needs.
     """
-    if minus_options:
+    if minus:
         text = _OPTION_DASHES.sub(lambda m: "\0" * len(m.group()), text)
     out = []
     for c in text:
         if c == "\0":
-            out.append("$-$")
+            out.append(minus)
         elif c in SPECIALS:
             out.append(SPECIALS[c])
         elif ord(c) < 0x250 or c in "‘’“”–—":
@@ -58,30 +62,42 @@ def escape(text: str, minus_options: bool = False) -> str:
 
 
 MINUS_OPTIONS = 0.4  # share of blocks whose options are set with minus signs, groff's way
+# Run 3 learnt the math minus only, longer than a Times minus (which groff sets, as long as an
+# en dash there): it read groff's options as en dashes ("–s") on the second dev set.
+MINUS_SIGNS = ("$-$", r"\textminus{}")
 
 
 def _family(name: str) -> str:
     return rf"\fontfamily{{{name}}}\selectfont "
 
 
-def _block(rng: np.random.Generator) -> str:
-    """A few pieces of a manual or report, each its own paragraph."""
-    pieces, minus = [], rng.random() < MINUS_OPTIONS
+def _sign(minus: str | None, face: str) -> str | None:
+    """The minus sign ``face`` can set: in TeX's own faces, the math one."""
+    return "$-$" if minus and face not in TYPE1_FONTS else minus
+
+
+def _block(rng: np.random.Generator, face: str) -> str:
+    """A few pieces of a manual or report in ``face``, each its own paragraph."""
+    pieces = []
+    minus = _sign(choice(rng, MINUS_SIGNS), face) if rng.random() < MINUS_OPTIONS else None
     if rng.random() < 0.4:
         size = choice(rng, (r"\large", r"\Large", r"\normalsize"))
         pieces.append(rf"{{{size}\bfseries {escape(corpus.heading(rng, 'en'))}\par}}\smallskip")
     for _ in range(int(rng.integers(2, 7))):
         r = rng.random()
         if r < 0.2:
-            pieces.append(rf"{{{_family(choice(rng, CODE_FONTS))}\noindent {escape(corpus.code_line(rng), minus)}\par}}")
+            code = choice(rng, CODE_FONTS)
+            pieces.append(rf"{{{_family(code)}\noindent {escape(corpus.code_line(rng), _sign(minus, code))}\par}}")
         elif r < 0.3:
-            pieces.append(rf"\noindent\textbullet\ {escape(corpus.paragraph(rng, 'en', int(rng.integers(40, 200))), minus)}\par")
+            text = corpus.paragraph(rng, "en", int(rng.integers(40, 200)))
+            pieces.append(rf"\noindent\textbullet\ {escape(text, minus)}\par")
         else:
             text = escape(corpus.paragraph(rng, "en", int(rng.integers(80, 700))), minus)
             if rng.random() < 0.2:  # a word or two in italics or bold, as prose sets terms
                 words = text.split(" ")
                 i = int(rng.integers(len(words)))
-                words[i] = choice(rng, (r"\emph{", r"\textbf{", r"\textsc{", r"\texttt{")) + words[i] + "}"
+                styles = (r"\emph{", r"\textbf{", r"\textsc{") + (() if "textminus" in words[i] else (r"\texttt{",))
+                words[i] = choice(rng, styles) + words[i] + "}"  # (no text minus in TeX's typewriter)
                 text = " ".join(words)
             pieces.append(text + r"\par")
     return "\n".join(pieces)
@@ -90,11 +106,12 @@ def _block(rng: np.random.Generator) -> str:
 def _snippet(rng: np.random.Generator) -> latex.Snippet:
     size = float(rng.uniform(8, 13))
     measure = float(rng.uniform(160, 420))  # pt: a column to a full page width
+    face = choice(rng, TEXT_FONTS)
     # \relax ends the glue: a block starting "Plusieurs" had TeX read "plus" as its stretch
-    body = (rf"\parbox{{{measure:.0f}pt}}{{{_family(choice(rng, TEXT_FONTS))}"
+    body = (rf"\parbox{{{measure:.0f}pt}}{{{_family(face)}"
             rf"\fontsize{{{size:.1f}}}{{{size * rng.uniform(1.15, 1.35):.1f}}}\selectfont"
             rf"\parindent={rng.uniform(0, 2):.1f}em\parskip={rng.uniform(0, 0.6):.2f}em\relax "
-            f"{_block(rng)}}}")
+            f"{_block(rng, face)}}}")
     dpi = float(rng.uniform(100, 250))
     return latex.Snippet(body, dpi / 72)
 
