@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from genocr.layout.lines import Box, Ink, _band_breaks, _gutters, _rules, find_lines, level_rows, reading_order
+from genocr.layout.lines import Box, Ink, _band_breaks, _column_rules, _gutters, _rules, find_lines, level_rows, reading_order
 
 # A heading is a line of glyphs much larger than the body's (median connected-component height:
 # LaTeX's \large is 1.2x the body size, \Large 1.44x, \LARGE 1.73x), or a line of bold glyphs
@@ -79,13 +79,14 @@ def find_blocks(image: Image.Image) -> list[LayoutBlock]:
     mask, heights = ink.mask, ink.glyph_heights
     x_height = float(np.median(heights)) if heights.size else 10.0
     line_height = float(np.median([b[3] - b[1] for b in lines]))
-    horizontal, _ = _rules(mask, x_height)
+    horizontal, vertical = _rules(mask, x_height)
     # Tables first: their columns of short cells would pass for the page's columns, and their
     # cells be read column by column. Each table is then one box in the page's reading order.
     tables = _tables(lines, _rule_boxes(horizontal), line_height)
     in_tables = {b for t in tables for b in t.lines}
     rest = [b for b in lines if b not in in_tables]
-    ordered = reading_order(rest + [t.box for t in tables], image.width, _band_breaks(horizontal, lines))
+    ordered = reading_order(rest + [t.box for t in tables], image.width, _band_breaks(horizontal, lines),
+                            _column_rules(vertical, lines))
     by_box = {t.box: t for t in tables}
     rows = _rows([b for b in ordered if b not in by_box], ink, _gutters(rest, image.width) if rest else [])
     body = float(np.median([r.size for r in rows for _ in r.boxes])) if rows else 1.0

@@ -140,7 +140,7 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
     mask = cv2.subtract(_drop_frames(mask, x_height), cv2.max(horizontal, vertical))
     # Smear characters into words and words into lines; the gap kept between columns is wider.
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.6 * x_height)), 1))
-    smeared = cv2.dilate(mask, kernel)
+    smeared = cv2.subtract(cv2.dilate(mask, kernel), vertical)  # no line runs across a rule
     _, _, stats, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
     blobs = []
     for x, y, bw, bh, area in stats[1:]:
@@ -153,7 +153,7 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
     parts = [part for blob in blobs for part in _split_tall(blob, mask, x_height)]
     line_height = float(np.median([b[3] - b[1] for b in parts]))
     lines = [piece for part in parts for piece in _split_by_pitch(part, mask, x_height, line_height)]
-    return reading_order(lines, w, _band_breaks(horizontal, lines))
+    return reading_order(lines, w, _band_breaks(horizontal, lines), _column_rules(vertical, lines))
 
 
 def _short_lines(mask: np.ndarray) -> list[Box]:
@@ -239,6 +239,17 @@ def _band_breaks(horizontal: np.ndarray, lines: list[Box]) -> list[int]:
     return [int(y + bh // 2) for x, y, bw, bh, _ in stats[1:] if x <= lo + slack and x + bw >= hi - slack]
 
 
+def _column_rules(vertical: np.ndarray, lines: list[Box]) -> list[tuple[int, int]]:
+    """The x-ranges of the rules that run down at least half the text's height: they part a
+    page's columns (a bulletin's, a newspaper's) where no white gutter does, as the columns'
+    figures run up to the rule."""
+    if not lines:
+        return []
+    height = max(b[3] for b in lines) - min(b[1] for b in lines)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    return sorted((int(x), int(x + bw - 1)) for x, _, bw, bh, _ in stats[1:] if bh >= 0.5 * height)
+
+
 def _split_tall(box: Box, mask: np.ndarray, x_height: float) -> list[Box]:
     """Split a blob that spans several touching lines at the valleys of its row profile.
 
@@ -316,15 +327,17 @@ def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def reading_order(boxes: list[Box], page_width: int, breaks: list[int] | tuple[int, ...] = ()) -> list[Box]:
+def reading_order(boxes: list[Box], page_width: int, breaks: list[int] | tuple[int, ...] = (),
+                  rules: list[tuple[int, int]] | tuple[tuple[int, int], ...] = ()) -> list[Box]:
     """The regions between the page-wide rules at ``breaks`` top to bottom; within each,
     top-to-bottom bands separated by lines that cross a column gutter, and within a band, column
     by column, left to right. A region with no gutters of its own keeps the page's, as a few
     footnotes in two columns are too few lines to show theirs; unless one of its lines crosses
-    them, as the rows of a page-wide table do."""
+    them, as the rows of a page-wide table do. A page without white gutters takes the column
+    ``rules`` (x-ranges of long vertical rules) for its gutters."""
     if not boxes:
         return []
-    page_gutters = _gutters(boxes, page_width)
+    page_gutters = _gutters(boxes, page_width) or list(rules)
     edges = [-1, *sorted(breaks), 1 << 30]
     return [b for top, bottom in zip(edges, edges[1:])
             for b in _region_order([b for b in boxes if top <= (b[1] + b[3]) / 2 < bottom], page_width, page_gutters)]

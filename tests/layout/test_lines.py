@@ -43,6 +43,24 @@ def test_a_list_of_tags_beside_their_text_is_read_row_by_row() -> None:
         assert boxes[i + 1][0] >= 280 and abs(boxes[i + 1][1] - boxes[i][1]) < 10
 
 
+def test_columns_parted_by_rules_are_read_one_after_another() -> None:
+    """A bulletin's columns: each line's figure runs up to the rule, so no white gutter parts
+    them; the rules do, and no line is read across one."""
+    page = Image.new("RGB", (1200, 900), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 20)
+    rules = (400, 800)
+    for x in rules:
+        draw.line([(x, 60), (x, 880)], fill="black", width=2)
+    for column, left in enumerate((10, 410, 810)):
+        for row, y in enumerate(range(80, 860, 40)):
+            draw.text((left, y), f"CANDIDATE {column}{row}", font=font, fill="black")
+            draw.text((left + 340, y), f"{row}", font=font, fill="black")  # up to the rule
+    boxes = find_lines(page)
+    assert not any(b[0] < x < b[2] for b in boxes for x in rules)
+    column = [sum(x < b[0] for x in rules) for b in boxes]
+    assert column == sorted(column) and set(column) == {0, 1, 2}
+
+
 def test_ruled_form_cells_are_found_line_by_line() -> None:
     page = Image.new("RGB", (900, 600), "white")
     draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 22)
