@@ -208,11 +208,12 @@ def _invert_bars(mask: np.ndarray, x_height: float) -> np.ndarray:
 def _drop_frames(mask: np.ndarray, x_height: float) -> np.ndarray:
     """The mask without the frames drawn around boxes. A frame (straight, wavy or rounded, or a
     table's grid) is one thin connected stroke around a large area: left in, it joins every line
-    it encloses into one blob, which was read as "eeeessuuu---"."""
+    it encloses into one blob, which was read as "eeeessuuu---". A frame around a single line
+    (a code listing's, three x-heights tall) counts too: its sides were read as "[" and "]"."""
     labels, large = _large_components(mask, x_height)
     out = mask.copy()
     for i, fill, (_, _, _, bh) in large:
-        if fill < 0.12 and bh > 3 * x_height:
+        if fill < 0.12 and bh > 2 * x_height:
             out[labels == i] = 0
     return out
 

@@ -61,6 +61,22 @@ def test_columns_parted_by_rules_are_read_one_after_another() -> None:
     assert column == sorted(column) and set(column) == {0, 1, 2}
 
 
+def test_a_frame_around_each_line_is_not_read() -> None:
+    """A code listing that frames every line: the frames' sides are no part of the lines."""
+    page = Image.new("RGB", (1000, 600), "white")
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 20)
+    draw.text((60, 40), "Some text before the listing, set as body text is set.", font=font, fill="black")
+    ink = []
+    for y in range(100, 500, 40):
+        draw.rectangle([50, y - 8, 950, y + 26], outline="black", width=1)  # about three x-heights tall
+        draw.text((70, y), "mem1 : { *(.data.*); } > MEM1", font=font, fill="black")
+        ink.append(draw.textbbox((70, y), "mem1 : { *(.data.*); } > MEM1", font=font))
+    boxes = find_lines(page)[1:]
+    assert len(boxes) == len(ink)
+    for box, (x1, _, x2, _) in zip(boxes, ink):  # the text, smeared a little: not the sides at 50 and 950
+        assert 50 < box[0] <= x1 and x2 <= box[2] < x2 + 20
+
+
 def test_ruled_form_cells_are_found_line_by_line() -> None:
     page = Image.new("RGB", (900, 600), "white")
     draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, 22)
