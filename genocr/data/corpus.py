@@ -198,8 +198,8 @@ def document_token(rng: np.random.Generator) -> str:
         lambda: f"{word()}({choice(rng, '1234578')})",
         lambda: choice(rng, (f"[-{choice(rng, string.ascii_letters)} {word()}]", f"--{word()}-{word()}",
                              f"[--{word()}={word().upper()}]", f"-{choice(rng, string.ascii_letters)}", f"[{word()} ...]")),
-        # and notation set in the text face, which run 3 misread there: `*roff` as “roff, `|` as
-        # l or j, `C++` as C**, `0x` as Ox
+        # and the notation manuals set in the text face, which v2 run 3 misread on manual pages:
+        # `*roff` as “roff, `|` as l or j, `C++` as C**, `0x` as Ox
         lambda: choice(rng, (f"*{word()}", f"*.{word()[:3]}", f"{word()}*", "C++", f"{word().capitalize()}++",
                              f"0x{n(0, 1 << 16):0{choice(rng, (2, 4, 8))}x}", f"0x{n(0, 1 << 16):X}",
                              "[" + "|".join(word() if rng.random() < 0.5 else str(n(0, 17)) for _ in range(n(2, 6))) + "]",

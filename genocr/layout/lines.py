@@ -160,7 +160,7 @@ def _short_lines(mask: np.ndarray) -> list[Box]:
     """The lines of a crop too short for page statistics: its bands of inked rows (separated
     by at least two empty rows), each as wide as its ink. One band is cut to its ink too: a
     slice with wide margins, read whole, shrinks its text to a few pixels of the reader's line
-    height (synthetic slices: median CER 0.129 whole, 0.000 cut, with the line margin)."""
+    height (held-out synthetic slices: CER 0.109 read whole, 0.018 cut)."""
     h, w = mask.shape
     inked = (mask > 0).sum(axis=1) > max(1, 0.002 * w)
     bands = [(a, b) for a, b in _runs(inked) if b - a >= 3]
