@@ -130,10 +130,21 @@ def batch_command(data: Path, model: str, workers: str, dask: bool, limit: int |
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--formatted", is_flag=True,
               help="Formatted pages for the format suite: headings, display formulas, tables, markdown truth.")
-def typeset_command(out: Path | None, count: int | None, seed: int, formatted: bool) -> None:
+@click.option("--formulas", "formula_sources", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Printed formulas for the formula suite, from the display formulas of the LaTeX sources "
+                   "under this folder (repeatable)  [default out: ~/.cache/genocr/devsets/typeset-formulas, n 40].")
+def typeset_command(out: Path | None, count: int | None, seed: int, formatted: bool, formula_sources: tuple[Path, ...]) -> None:
     """Typeset the second English dev set from the installed manual pages (see genocr/bench/typeset.py),
-    or with --formatted the format suite's pages (genocr/bench/typeset_format.py)."""
-    if formatted:
+    with --formatted the format suite's pages (genocr/bench/typeset_format.py), or with --formulas
+    a second set of printed formulas (genocr/bench/typeset_formulas.py)."""
+    if formatted and formula_sources:
+        raise OptionError("give --formatted or --formulas, not both")
+    if formula_sources:
+        from genocr.bench.typeset_formulas import make_formula_devset
+
+        click.echo(make_formula_devset(list(formula_sources), out or datasets.HOME / "devsets" / "typeset-formulas",
+                                       count or 40, seed))
+    elif formatted:
         from genocr.bench.typeset_format import make_format_devset
 
         click.echo(make_format_devset(out or datasets.HOME / "devsets" / "typeset-format", count or 12, seed))

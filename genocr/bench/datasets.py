@@ -13,19 +13,18 @@ import csv
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from genocr.errors import OptionError
 from genocr.io import atomic_write
+from genocr.paths import HOME
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "real"
 # Outputs go to the user's cache unless a command is told otherwise (--out, --cache): running
 # a benchmark never rewrites the committed results or fills the repository.
-HOME = Path(os.environ.get("GENOCR_HOME", Path.home() / ".cache" / "genocr"))
 DEFAULT_CACHE = HOME / "bench-cache"
 DEFAULT_OUT = HOME / "bench"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")

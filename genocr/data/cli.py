@@ -8,6 +8,7 @@ import click
 
 from ..errors import InputError
 from .engine import kind_names, make
+from .formulas import CORPUS, build
 from .shards import read_shards
 from .sheet import contact_sheet
 
@@ -48,3 +49,14 @@ def show_cmd(directory: str, n: int, out: str | None) -> None:
         raise InputError(f"no samples in {directory}")
     path = out or str(Path(directory) / "sheet.png")
     click.echo(contact_sheet(samples, path))
+
+
+@data_cli.command("formulas")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Corpus file [default: $GENOCR_HOME/corpora/formulas.txt, which the math-source kind reads].")
+def formulas_cmd(sources: tuple[str, ...], out: str | None) -> None:
+    """Build the math-source kind's corpus from the display formulas of the LaTeX sources
+    under SOURCES (only those that typeset with the math kind's packages are kept)."""
+    path = Path(out) if out else CORPUS
+    click.echo(f"wrote {build([Path(s) for s in sources], path)} formulas to {path}")

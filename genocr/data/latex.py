@@ -40,6 +40,8 @@ FONTS = ("cmr", "ptm", "ppl", "bch", "put", "phv")
 # the image; pdflatex reports it with the source line, which tells the snippet.
 OVERFULL = re.compile(r"^Overfull \\hbox \(([\d.]+)pt too wide\).*?lines? (\d+)", re.MULTILINE)
 MAX_OVERFULL_PT = 3.0
+# Where a TeX error stopped: the "l.<line>" after its "! message" (nonstopmode log).
+ERROR_LINE = re.compile(r"^! .*?^l\.(\d+)", re.MULTILINE | re.S)
 # pdflatex sets TeX's own faces in T1 (Cork) encoding as Type 3 bitmap fonts without a Unicode
 # map, so PDFium hands back Cork's slots: ligatures, dashes and quotes as control characters
 # (``fi`` as U+001C, which ``str.split`` takes for a space). Run 1 of genocr-small v2 learnt
@@ -92,30 +94,52 @@ def document(bodies: Sequence[str], preamble: str = "", border_pt: float = 4) ->
     )
 
 
-def compile_pdf(source: str, timeout_s: float = 120) -> tuple[bytes, str]:
-    """Run pdflatex on ``source`` in a scratch directory; return the PDF bytes and the log."""
+def compile_pdf(source: str, timeout_s: float = 120, halt: bool = True) -> tuple[bytes, str]:
+    """Run pdflatex on ``source`` in a scratch directory; return the PDF bytes and the log.
+    Without ``halt`` it runs on past errors (:func:`failing` reads them from the log)."""
     with tempfile.TemporaryDirectory(prefix="genocr-tex-") as tmp:
         Path(tmp, "doc.tex").write_text(source, encoding="utf-8")
-        cmd = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"]
+        cmd = ["pdflatex", "-interaction=nonstopmode", "-no-shell-escape", "doc.tex"]
+        if halt:
+            cmd.insert(2, "-halt-on-error")
         try:
             proc = subprocess.run(cmd, cwd=tmp, capture_output=True, timeout=timeout_s)
         except subprocess.TimeoutExpired as e:
             raise LatexError(f"pdflatex ran past {timeout_s:g} s") from e
         pdf = Path(tmp, "doc.pdf")
-        if proc.returncode != 0 or not pdf.exists():
+        if (halt and proc.returncode != 0) or not pdf.exists():
             tail = proc.stdout.decode("utf-8", "replace")[-1500:]
             raise LatexError(f"pdflatex failed (exit {proc.returncode}):\n{tail}")
         return pdf.read_bytes(), Path(tmp, "doc.log").read_text("utf-8", "replace")
 
 
+def _snippet_of(source: str) -> Callable[[int], int]:
+    """Maps a line number of ``source`` to the index of the snippet that holds it."""
+    starts = [i + 1 for i, line in enumerate(source.splitlines()) if line == "\\begin{snippet}"]
+    return lambda line: bisect.bisect_right(starts, line) - 1
+
+
 def overfull(source: str, log_text: str) -> set[int]:
     """Indices of the snippets of ``source`` with a box overfull by more than MAX_OVERFULL_PT."""
-    starts = [i + 1 for i, line in enumerate(source.splitlines()) if line == "\\begin{snippet}"]
-    return {
-        bisect.bisect_right(starts, int(m.group(2))) - 1
-        for m in OVERFULL.finditer(log_text)
-        if float(m.group(1)) > MAX_OVERFULL_PT
-    }
+    snippet = _snippet_of(source)
+    return {snippet(int(m.group(2))) for m in OVERFULL.finditer(log_text) if float(m.group(1)) > MAX_OVERFULL_PT}
+
+
+def failing(bodies: Sequence[str], preamble: str = "") -> set[int]:
+    """Indices of the bodies that raise a TeX error or overflow, from one pdflatex run that goes
+    on past errors: a thousand untried sources cost one run, where :func:`render`'s halving
+    would cost several for each bad one. A fatal error (a runaway argument) halves the batch."""
+    source = document(bodies, preamble)
+    try:
+        _, log_text = compile_pdf(source, halt=False)
+    except LatexError:
+        if len(bodies) <= 1:
+            return set(range(len(bodies)))
+        mid = len(bodies) // 2
+        return failing(bodies[:mid], preamble) | {mid + i for i in failing(bodies[mid:], preamble)}
+    snippet = _snippet_of(source)
+    errors = {snippet(int(m.group(1))) for m in ERROR_LINE.finditer(log_text)}
+    return errors | overfull(source, log_text)
 
 
 def render(
@@ -128,6 +152,8 @@ def render(
     A failing batch is split in halves until the culprits are isolated, so one bad source
     costs a few extra runs instead of the whole batch.
     """
+    if not bodies:
+        return []
     source = document(bodies, preamble)
     try:
         pdf_bytes, log_text = compile_pdf(source)

@@ -1,7 +1,9 @@
 """Scores of formatted pages: each kind of block scored apart, against what it should be."""
 import pytest
+from PIL import Image
 
 from genocr.bench.metrics.page_format import parts, plain, score
+from genocr.errors import OptionError
 
 TABLE = "\\begin{tabular}{ll}\n\\hline\nName & Count \\\\\n\\hline\nalpha & 12 \\\\\n\\hline\n\\end{tabular}"
 PAGE = "\n\n".join(["\\section*{Methods}", "We count 45\\% of \\( x_{i} \\) items.", "\\[\n\\frac{a}{b} = c\n\\]",
@@ -63,3 +65,23 @@ def test_typeset_formatted_pages_hold_what_their_truth_says(tmp_path):
     gt = (tmp_path / row.split("\t")[3]).read_text()
     kinds = [p.kind for p in parts(gt)]
     assert "heading" in kinds and "text" in kinds and (tmp_path / row.split("\t")[2]).is_file()
+
+
+def test_typeset_formulas_come_from_the_sources_and_read_as_the_formula_suite(tmp_path):
+    from genocr.bench import datasets
+    from genocr.bench.typeset_formulas import make_formula_devset
+    from genocr.data import latex
+
+    if not latex.available():
+        pytest.skip("needs pdflatex")
+    source = tmp_path / "src"
+    source.mkdir()
+    written = [rf"a_{i} + b^{i} = \frac{{c}}{{{i + 2}}}" for i in range(6)]
+    (source / "book.tex").write_text("".join(rf"\begin{{equation}} {f} \end{{equation}}" + "\n" for f in written)
+                                     + r"\[ \nosuchmacro x = 1 \]")
+    manifest = make_formula_devset([source], tmp_path / "set", n=4, seed=1)
+    items = datasets.load_manifest(manifest.parent, {"formula_printed"})
+    assert len(items) == 4 and {i.gt for i in items} < set(written)  # four of six; never the broken one
+    assert all(Image.open(i.image).mode == "L" for i in items)
+    with pytest.raises(OptionError, match="only 7 display formulas"):
+        make_formula_devset([source], tmp_path / "more", n=10)

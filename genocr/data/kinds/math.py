@@ -1,4 +1,4 @@
-"""Formula images whose target is their LaTeX source (GOT's formula engine, paper §3.3.2).
+r"""Formula images whose target is their LaTeX source (GOT's formula engine, paper §3.3.2).
 
 Sources come from a small grammar of the constructs that dominate arXiv formulas (fractions,
 roots, scripts, Greek, big operators with limits, delimiters, accents, matrices, cases) and
@@ -12,13 +12,14 @@ supports (no environments).
 """
 from __future__ import annotations
 
+import functools
 import io
 from typing import Callable
 
 import numpy as np
 from PIL import Image
 
-from .. import latex
+from .. import formulas, latex
 from ..corpus import choice
 from ..sample import Sample, register_kind
 
@@ -54,7 +55,7 @@ UPPER = ["n", "N", r"\infty"]
 
 
 class Grammar:
-    """Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw (not arXiv's
+    r"""Random formulas; ``envs=False`` keeps to what matplotlib mathtext can draw (not arXiv's
     ``\over`` or ``\cal``), ``arxiv`` writes them as arXiv authors do (drawn for each grammar,
     at rate ARXIV, when not given)."""
 
@@ -240,10 +241,13 @@ def formula(rng: np.random.Generator, envs: bool = True) -> tuple[str, str]:
     return Grammar(rng, envs).formula(), "grammar"
 
 
-def _snippet(rng: np.random.Generator) -> latex.Snippet:
-    src, origin = formula(rng)
+def _snippet(rng: np.random.Generator, src: str, origin: str) -> latex.Snippet:
     body = f"{latex.font(rng)}$\\displaystyle {src}$"
     return latex.Snippet(body, float(rng.uniform(1.6, 3.2)), (src, origin))
+
+
+def _drawn(rng: np.random.Generator) -> latex.Snippet:
+    return _snippet(rng, *formula(rng))
 
 
 def _mathtext(rng: np.random.Generator) -> tuple[str, str, Image.Image]:
@@ -265,7 +269,20 @@ def make_batch(rng: np.random.Generator, n: int) -> list[Sample]:
     if not latex.available():
         drawn = [_mathtext(rng) for _ in range(n)]
         return [_sample(src, origin, im, "mathtext") for src, origin, im in drawn]
-    pairs = latex.render_many(rng, n, _snippet, PREAMBLE)
+    pairs = latex.render_many(rng, n, _drawn, PREAMBLE)
+    return [_sample(*s.data, im, "pdflatex") for s, im in pairs]
+
+
+@functools.cache
+def _corpus() -> tuple[str, ...]:
+    return tuple(formulas.load())
+
+
+def make_source_batch(rng: np.random.Generator, n: int) -> list[Sample]:
+    """``n`` formulas from authors' sources (:mod:`genocr.data.formulas`), typeset as the grammar's
+    are; the kind needs the corpus that ``genocr data formulas`` builds, and pdflatex."""
+    corpus = _corpus()
+    pairs = latex.render_many(rng, n, lambda r: _snippet(r, choice(r, corpus), "source"), PREAMBLE)
     return [_sample(*s.data, im, "pdflatex") for s, im in pairs]
 
 
@@ -274,3 +291,4 @@ def _sample(src: str, origin: str, image: Image.Image, renderer: str) -> Sample:
 
 
 make = register_kind("math")(latex.batched(make_batch))
+make_source = register_kind("math-source")(latex.batched(make_source_batch))
