@@ -24,18 +24,31 @@ def text_mask(image: Image.Image) -> np.ndarray:
         return np.zeros_like(gray)
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     if min(small.shape) > 62:
-        background = cv2.medianBlur(small, 31)
-        background = cv2.resize(background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
-    else:  # a slice too small to estimate shading from: take its paper level as flat
-        paper = np.percentile(gray, 90 if np.mean(gray) >= 110 else 10)
-        background = np.full_like(gray, int(paper))
-    flat = cv2.subtract(background, gray)  # dark ink on light paper -> bright
-    if float(np.mean(gray)) < 110:  # light text on a dark page
-        flat = cv2.subtract(gray, background)
+        background = cv2.resize(cv2.medianBlur(small, 31), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+        light_paper = float(np.mean(gray)) >= 110
+        flat = cv2.subtract(background, gray) if light_paper else cv2.subtract(gray, background)
+    else:
+        flat = _slice_strokes(gray)
     _, mask = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     if cv2.countNonZero(mask) > 0.5 * mask.size:  # no ink: Otsu split the paper itself
         return np.zeros_like(mask)
     return mask
+
+
+def _slice_strokes(gray: np.ndarray) -> np.ndarray:
+    """A slice's strokes, bright: too small to estimate shading from, its background is what a
+    morphological closing (dark text) or opening (light text) leaves, a quarter of its height
+    across, wider than any stroke. The text is light when the slice's border, mostly
+    background, falls mostly on Otsu's dark side (the page rule, mean grey, took light text on
+    a bright photo for dark). On 300 held-out English slices, against a flat paper level chosen
+    by mean grey: 23 read as nothing became 12, mean CER 0.210 -> 0.158 (with the padding of
+    :func:`_short_lines`)."""
+    size = max(3, min(gray.shape) // 4 | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    light_paper = np.mean(border > threshold) >= 0.5
+    return cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT if light_paper else cv2.MORPH_TOPHAT, kernel)
 
 
 SKEW_MIN = 0.3  # degrees: below this a page is read as it stands (a line drifts under ~8 px over 1,600)
@@ -158,9 +171,11 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
 
 def _short_lines(mask: np.ndarray) -> list[Box]:
     """The lines of a crop too short for page statistics: its bands of inked rows (separated
-    by at least two empty rows), each as wide as its ink. One band is cut to its ink too: a
-    slice with wide margins, read whole, shrinks its text to a few pixels of the reader's line
-    height (held-out synthetic slices: CER 0.109 read whole, 0.018 cut)."""
+    by at least two empty rows), each as wide as its ink, with a margin of a tenth of its height
+    before the reader adds its own (:func:`crop_box`): 152 of 300 held-out synthetic slices
+    read exactly without it, 165 with it. One band is cut to its ink too: a slice with wide margins, read whole,
+    shrinks its text to a few pixels of the reader's line height (held-out synthetic slices:
+    CER 0.109 read whole, 0.018 cut)."""
     h, w = mask.shape
     inked = (mask > 0).sum(axis=1) > max(1, 0.002 * w)
     bands = [(a, b) for a, b in _runs(inked) if b - a >= 3]
@@ -175,7 +190,8 @@ def _short_lines(mask: np.ndarray) -> list[Box]:
     boxes = []
     for a, b in merged:
         cols = np.flatnonzero(mask[a:b].any(axis=0))
-        boxes.append((int(cols[0]), a, int(cols[-1]) + 1, b))
+        pad = round(0.1 * (b - a))
+        boxes.append((max(0, int(cols[0]) - pad), max(0, a - pad), min(w, int(cols[-1]) + 1 + pad), min(h, b + pad)))
     return boxes
 
 

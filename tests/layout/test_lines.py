@@ -1,4 +1,5 @@
 """Line finding and reading order on pages drawn with known lines."""
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import pytest
@@ -110,6 +111,31 @@ def test_a_slice_of_one_line_is_cut_to_its_ink() -> None:
     (box,) = find_lines(slice_)
     assert abs(box[0] - ink[0]) <= 2 and abs(box[2] - ink[2]) <= 2
     assert abs(box[1] - ink[1]) <= 2 and abs(box[3] - ink[3]) <= 2
+
+
+def _slice(background: np.ndarray, text: str, fill: tuple[int, int, int]) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    slice_ = Image.fromarray(background.astype(np.uint8))
+    draw, font = ImageDraw.Draw(slice_), ImageFont.truetype(FONT, 24)
+    draw.text((20, 14), text, font=font, fill=fill)
+    return slice_, draw.textbbox((20, 14), text, font=font)
+
+
+def test_light_text_on_a_bright_slice_is_found() -> None:
+    """White words on an orange-to-blue photo: the slice's mean grey is bright, its text lighter."""
+    ramp = np.linspace(0, 1, 220)[None, :, None]
+    background = np.broadcast_to((1 - ramp) * [230, 120, 40] + ramp * [60, 140, 200], (60, 220, 3))
+    slice_, ink = _slice(background, "MOMENT", (255, 255, 255))
+    assert np.asarray(slice_.convert("L")).mean() > 110
+    (box,) = find_lines(slice_)
+    assert box[0] <= ink[0] + 2 and box[2] >= ink[2] - 2 and box[1] <= ink[1] + 2 and box[3] >= ink[3] - 2
+
+
+def test_dark_text_on_shaded_paper_is_found() -> None:
+    """Paper shaded from grey on the left to white: no flat paper level holds for the slice."""
+    ramp = np.linspace(175, 245, 300)[None, :, None]
+    slice_, ink = _slice(np.broadcast_to(ramp, (56, 300, 3)), "83, rue Boulay, 1457", (95, 95, 95))
+    (box,) = find_lines(slice_)
+    assert box[0] <= ink[0] + 2 and box[2] >= ink[2] - 2
 
 
 def test_reading_order_without_gutter_is_row_major_and_rejoins_word_gaps() -> None:
