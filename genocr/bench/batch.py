@@ -23,7 +23,8 @@ from genocr.io import atomic_write, expand_sources
 
 # Run in a fresh interpreter: reads the folder one way and prints what it measured.
 DRIVER = """
-import json, resource, sys, time
+import json, sys, time
+from genocr.bench.worker import peak_rss_mb
 args = json.loads(sys.argv[1])
 start = time.perf_counter()
 if args["how"] == "dask":
@@ -49,10 +50,8 @@ else:
             atomic_write(Path(args["out"]) / done.job.out, done.text)
             pages += done.pages
 seconds = time.perf_counter() - start
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"pages": pages, "failed": failed, "skipped": skipped, "seconds": seconds,
-                  "rss_mb": max(own, kids)}))
+                  "rss_mb": peak_rss_mb()}))
 """
 
 

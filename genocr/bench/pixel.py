@@ -12,7 +12,6 @@ import csv
 import io
 import math
 import os
-import resource
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ from tqdm import tqdm
 from genocr.bench.datasets import DEFAULT_DATA, HELD_OUT_SEED, check_data_dir
 from genocr.bench.metrics.pixel import mask_counts, mask_scores, removal_scores
 from genocr.bench.report import fmt, table
+from genocr.bench.worker import peak_rss_mb
 from genocr.errors import InputError, OptionError
 from genocr.io import atomic_write, load_pages
 
@@ -165,7 +165,7 @@ def run(models: list[str], data: Path | None, limit: int | None, n_synthetic: in
                 seconds.append(time.perf_counter() - start)
             task = chosen[0].task
             results.append(PixelResult(dataset, task, name, score(task, pairs), seconds, pairs[0][0]))
-    settings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    settings["peak_rss_mb"] = peak_rss_mb()
     firsts = {i.dataset: i for i in reversed(items)}
     return PixelReport(results, notes, settings, firsts)
 

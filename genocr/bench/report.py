@@ -102,7 +102,7 @@ def markdown(rep: Report) -> str:
                     "Speed: median seconds per page (page = one image, median over repeats, "
                     "after one warm-up read) and pages/s over all pages; systems are loaded side by side "
                     "and take turns item by item, each alone while it is timed. "
-                    "Peak RSS: each system's own worker process plus its largest child process.")  # fmt: skip
+                    "Peak RSS: each system's own worker process (its memory's high-water mark), or its largest child process where larger.")  # fmt: skip
         datasets = list(dict.fromkeys(r.dataset for r in rep.results))
         body = ["## Summary", "", _summary(rep), "", "## Per dataset"]
         body += ["\n" + _dataset([r for r in rep.results if r.dataset == d]) for d in datasets]

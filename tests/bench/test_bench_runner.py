@@ -85,3 +85,16 @@ def test_missing_peer_is_a_note_not_a_system(monkeypatch: pytest.MonkeyPatch) ->
     plan = runner.plan_systems(["m"], ["osra"], "cpu", None, notes)
     assert [spec for spec, _ in plan] == [{"model": "m", "device": "cpu", "max_new_tokens": None}]
     assert notes == ["osra skipped: no osra binary"]
+
+
+def test_a_worker_s_peak_memory_is_its_own_not_its_starter_s() -> None:
+    """Linux carries ru_maxrss over exec: a worker started by a 300 MiB runner read 300 MiB."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"\1" * len(ballast[::4096])  # touched: resident
+    code = "from genocr.bench.worker import peak_rss_mb; print(peak_rss_mb())"
+    peak = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert 5 < peak < 200
+    del ballast
