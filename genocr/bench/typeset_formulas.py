@@ -27,9 +27,7 @@ def make_formula_devset(sources: list[Path], out: Path, n: int = 40, seed: int =
     reads; returns the manifest's path."""
     if not latex.available():
         raise OptionError("typesetting formulas needs pdflatex (apt-get install texlive-latex-base)")
-    texts = [f.read_text("utf-8", "replace") for d in sources for f in sorted(Path(d).rglob("*.tex"))]
-    simple, other = formulas.macros(texts)
-    found = sorted({row for text in texts for row in formulas.extract(text, simple, other)})
+    found = formulas.collect(sources)
     if len(found) < n:
         raise OptionError(f"only {len(found)} display formulas under {', '.join(map(str, sources))}; asked for {n}")
     rng = np.random.default_rng(seed)

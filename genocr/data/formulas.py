@@ -105,15 +105,26 @@ def extract(text: str, simple: dict[str, str], other: set[str]) -> list[str]:
     return found
 
 
+def collect(folders: Iterable[Path]) -> list[str]:
+    """The display formulas (:func:`extract`) of every ``.tex`` file under ``folders``, with the
+    macros of their ``.tex`` and ``.sty`` files, once each, sorted."""
+    folders = list(folders)
+    files = [f for d in folders for f in sorted(Path(d).rglob("*")) if f.suffix in (".tex", ".sty")]
+    texts = [f.read_text("utf-8", "replace") for f in files]
+    simple, other = macros(texts)
+    found = sorted({row for f, text in zip(files, texts) if f.suffix == ".tex" for row in extract(text, simple, other)})
+    if not found:
+        raise InputError(f"no display formulas in the .tex files under {', '.join(map(str, folders))}")
+    return found
+
+
 def build(folders: Iterable[Path], out: Path = CORPUS, batch: int = 500) -> int:
-    """Write the display formulas of every ``.tex`` file under ``folders`` that typeset with
-    the math kind's preamble to ``out``, one a line, sorted; return how many."""
-    from . import latex
+    """Write the formulas of :func:`collect` that typeset with the math kind's preamble to
+    ``out``, one a line; return how many."""
+    from . import latex  # imported here: the math kind imports this module
     from .kinds.math import PREAMBLE
 
-    texts = [f.read_text("utf-8", "replace") for d in folders for f in sorted(Path(d).rglob("*")) if f.suffix in (".tex", ".sty")]
-    simple, other = macros(texts)
-    found = sorted({row for text in texts for row in extract(text, simple, other)})
+    found = collect(folders)
     kept: list[str] = []
     with Progress(len(found), "formula", "typesetting") as bar:
         for i in range(0, len(found), batch):

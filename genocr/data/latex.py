@@ -128,10 +128,13 @@ def overfull(source: str, log_text: str) -> set[int]:
 def failing(bodies: Sequence[str], preamble: str = "") -> set[int]:
     """Indices of the bodies that raise a TeX error or overflow, from one pdflatex run that goes
     on past errors: a thousand untried sources cost one run, where :func:`render`'s halving
-    would cost several for each bad one. A fatal error (a runaway argument) halves the batch."""
+    would cost several for each bad one. A fatal error (a runaway argument, TeX's hundredth
+    error) halves the batch."""
     source = document(bodies, preamble)
     try:
         _, log_text = compile_pdf(source, halt=False)
+        if "That makes 100 errors" in log_text:
+            raise LatexError("TeX gave up")
     except LatexError:
         if len(bodies) <= 1:
             return set(range(len(bodies)))

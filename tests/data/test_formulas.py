@@ -78,6 +78,9 @@ def test_built_corpus_feeds_the_math_source_kind(tmp_path, monkeypatch):
     assert all(s.meta["origin"] == "source" and np.asarray(s.image.convert("L")).min() < 128 for s in batch)
 
 
-def test_missing_corpus_is_a_one_line_error(tmp_path):
+def test_missing_corpus_or_sources_are_one_line_errors(tmp_path):
     with pytest.raises(InputError, match="genocr data formulas"):
         formulas.load(tmp_path / "none.txt")
+    (tmp_path / "notes.tex").write_text("No display math here, only $x$ inline.")
+    with pytest.raises(InputError, match="no display formulas"):
+        formulas.collect([tmp_path])
