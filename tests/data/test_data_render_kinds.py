@@ -225,3 +225,17 @@ def test_math_grammar_writes_arxiv_idioms_in_one_style_only_and_both_typeset():
         used = sum(bool(idioms.search(s)) for s in sources)
         assert (used >= 12) if arxiv else (used == 0), sources
         assert all(im is not None for im in latex.render([f"${s}$" for s in sources], [1.0] * 24, math_kind.PREAMBLE))
+
+
+def test_paper_tables_are_as_long_as_a_paper_s_and_fit_the_decoder():
+    from genocr.data.kinds import table
+
+    rng = np.random.default_rng(4)
+    grids = [table.random_grid(rng, paper=True) for _ in range(50)]
+    assert min(g.nrows for g in grids) >= 5 and min(g.ncols for g in grids) >= 3
+    assert all(g.style != "grid" for g in grids)
+    cells = [c.html for g in grids for c in g.cells]
+    assert "" in cells and "&lt;0.001" in cells  # blanks, and "<" escaped once in the HTML
+    snippets = [table._snippet(rng) for _ in range(60)]
+    assert max(len(s.data[0]) for s in snippets) <= table.MAX_CHARS
+    assert sum(s.data[0].count(r" \\") >= 6 for s in snippets) >= 10  # long ones are drawn

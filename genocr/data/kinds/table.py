@@ -18,7 +18,10 @@ from ..corpus import choice, english_words
 from ..sample import Sample, register_kind
 
 PREAMBLE = r"\usepackage{amsmath,multirow,booktabs}"
-STYLES = ("grid", "hline", "booktabs", "plain")
+STYLES = ("grid", "hline", "booktabs", "plain")  # papers' tables: any but the grid
+PAPER = 0.4  # share of tables as long as a paper's (random_grid's ``paper``)
+PAPER_SIZES = ("", r"\small ", r"\footnotesize ")
+MAX_CHARS = 640  # about 600 of the format decoder's tokens (its limit: 640)
 
 
 def words(rng: np.random.Generator, lo: int, hi: int, capital: bool = True) -> str:
@@ -54,22 +57,39 @@ class Grid:
 
 
 def _number(rng: np.random.Generator, kind: int) -> tuple[str, str]:
-    """A (tex, html) numeric cell of one of a few column formats."""
+    """A (tex, html) numeric cell of one of a few column formats (4 and up: papers' own)."""
     value = rng.uniform(0, 100)
     if kind < 2:
         text = str(int(value * 10)) if kind == 0 else f"{value:.2f}"
         return text, text
     if kind == 2:
         return f"{value:.1f}\\%", f"{value:.1f}%"
-    err = rng.uniform(0.01, 2)
-    return f"${value:.2f} \\pm {err:.2f}$", f"{value:.2f} ± {err:.2f}"
+    if kind == 3:
+        err = rng.uniform(0.01, 2)
+        return f"${value:.2f} \\pm {err:.2f}$", f"{value:.2f} ± {err:.2f}"
+    if kind == 4:  # a P value
+        text = f"{value / 100:.3f}" if rng.random() < 0.7 else f"{value / 10:.2f}E-{int(rng.integers(2, 12)):02d}"
+        return text, text
+    if kind == 5:  # a count and its share
+        text = f"{int(value * 3)} ({value:.1f})"
+        return text, text
+    if kind == 6:
+        return "$<$0.001", "<0.001"
+    return "", ""  # a blank cell
 
 
-def random_grid(rng: np.random.Generator, max_rows: int = 7, max_cols: int = 5) -> Grid:
-    """A header row, a label column and numeric columns, with some merged cells."""
-    nrows, ncols = int(rng.integers(2, max_rows + 1)), int(rng.integers(2, max_cols + 1))
+def random_grid(rng: np.random.Generator, max_rows: int = 7, max_cols: int = 5, paper: bool = False) -> Grid:
+    """A header row, a label column and numeric columns, with some merged cells. A ``paper``
+    table is as long as a results table of a paper (PubTabNet's: the dev set's have 9 rows and
+    65 cells in the median, where these had 4 and 12): 5 to 14 rows of 3 to 6 columns, labels of
+    up to four words, P values, counts with shares and blank cells among the figures."""
+    if paper:
+        ncols = int(rng.integers(3, 7))
+        nrows = int(rng.integers(5, min(14, 48 // ncols) + 1))
+    else:
+        nrows, ncols = int(rng.integers(2, max_rows + 1)), int(rng.integers(2, max_cols + 1))
     merge_p = 0.15 if rng.random() < 0.5 else 0.0
-    formats = rng.integers(0, 4, size=ncols)
+    formats = rng.integers(0, 8 if paper else 4, size=ncols)
     taken = np.zeros((nrows, ncols), bool)
     cells: list[Cell] = []
     for r in range(nrows):
@@ -84,13 +104,13 @@ def random_grid(rng: np.random.Generator, max_rows: int = 7, max_cols: int = 5) 
                 else:
                     rowspan = int(rng.integers(1, min(nrows - r, 3) + 1))
             if r == 0 or c == 0 or rowspan * colspan > 1:
-                tex = htm = words(rng, 1, 2)
+                tex = htm = words(rng, 1, 4 if paper and c == 0 and r > 0 else 2)
             else:
                 tex, htm = _number(rng, int(formats[c]))
             cells.append(Cell(r, c, tex, html.escape(htm, quote=False), rowspan, colspan))
             taken[r : r + rowspan, c : c + colspan] = True
     align = "l" + "".join(rng.choice(list("lcr")) if rng.random() < 0.3 else "c" for _ in range(ncols - 1))
-    return Grid(nrows, ncols, cells, align, choice(rng, STYLES))
+    return Grid(nrows, ncols, cells, align, choice(rng, STYLES[1:] if paper else STYLES))
 
 
 def _rule(g: Grid, r: int, full: str, partial: str) -> str:
@@ -158,10 +178,15 @@ def to_html(g: Grid) -> str:
 
 
 def _snippet(rng: np.random.Generator) -> latex.Snippet:
-    g = random_grid(rng)
+    paper = bool(rng.random() < PAPER)
+    g = random_grid(rng, paper=paper)
     tex = to_latex(g)
+    while len(tex) > MAX_CHARS:  # a target the decoder could not finish
+        g = random_grid(rng, paper=paper)
+        tex = to_latex(g)
     setup = (
-        f"{latex.font(rng)}\\renewcommand{{\\arraystretch}}{{{rng.uniform(1.0, 1.5):.2f}}}"
+        f"{latex.font(rng)}{choice(rng, PAPER_SIZES) if paper else ''}"
+        f"\\renewcommand{{\\arraystretch}}{{{rng.uniform(1.0, 1.5):.2f}}}"
         f"\\setlength{{\\tabcolsep}}{{{rng.uniform(3, 9):.1f}pt}}"
     )
     return latex.Snippet(f"{setup}\n{tex}", float(rng.uniform(1.8, 3.0)), (tex, to_html(g), g.style))
