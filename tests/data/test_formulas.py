@@ -75,7 +75,7 @@ def test_built_corpus_feeds_the_math_source_kind(tmp_path, monkeypatch):
     finally:
         math_kind._corpus.cache_clear()
     assert {s.target for s in batch} <= set(lines)
-    assert all(s.meta["origin"] == "source" and np.asarray(s.image.convert("L")).min() < 128 for s in batch)
+    assert all(s.kind == "math-source" and s.meta["origin"] == "source" and np.asarray(s.image.convert("L")).min() < 128 for s in batch)
 
 
 def test_missing_corpus_or_sources_are_one_line_errors(tmp_path):

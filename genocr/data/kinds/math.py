@@ -283,11 +283,11 @@ def make_source_batch(rng: np.random.Generator, n: int) -> list[Sample]:
     are; the kind needs the corpus that ``genocr data formulas`` builds, and pdflatex."""
     corpus = _corpus()
     pairs = latex.render_many(rng, n, lambda r: _snippet(r, choice(r, corpus), "source"), PREAMBLE)
-    return [_sample(*s.data, im, "pdflatex") for s, im in pairs]
+    return [_sample(*s.data, im, "pdflatex", kind="math-source") for s, im in pairs]
 
 
-def _sample(src: str, origin: str, image: Image.Image, renderer: str) -> Sample:
-    return Sample("math", [image], src, "format", {"origin": origin, "renderer": renderer})
+def _sample(src: str, origin: str, image: Image.Image, renderer: str, kind: str = "math") -> Sample:
+    return Sample(kind, [image], src, "format", {"origin": origin, "renderer": renderer})
 
 
 make = register_kind("math")(latex.batched(make_batch))
