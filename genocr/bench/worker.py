@@ -1,10 +1,10 @@
 """One measured system (or one data kind) in its own process: ``python -m genocr.bench.worker``.
 
 The runner writes a JSON job as the first line of stdin (then, for a read job, one item per
-line) and reads JSON events, one per line, from stdout. A
-process per system makes its peak RSS (:func:`peak_rss_mb`) its own, so systems can stand side
-by side in one run. Libraries that print
-are kept off the event stream: stdout is moved to stderr, and events go to a private copy.
+line) and reads JSON events, one per line, from stdout. A process per system makes its peak
+RSS (:func:`peak_rss_mb`) its own, so systems can stand side by side in one run. Libraries
+that print are kept off the event stream: stdout is moved to stderr, and events go to a
+private copy.
 """
 from __future__ import annotations
 
