@@ -16,7 +16,7 @@ import numpy as np
 
 from genocr.bench.typeset import write_manifest
 from genocr.data import formulas, latex
-from genocr.data.kinds.math import PREAMBLE
+from genocr.data.kinds.math import PREAMBLE, display
 from genocr.errors import OptionError
 from genocr.io import atomic_write
 
@@ -32,11 +32,9 @@ def make_formula_devset(sources: list[Path], out: Path, n: int = 40, seed: int =
         raise OptionError(f"only {len(found)} display formulas under {', '.join(map(str, sources))}; asked for {n}")
     rng = np.random.default_rng(seed)
     drawn = [found[i] for i in rng.permutation(len(found))[: 2 * n]]  # room for those that fail
-    bodies = [f"$\\displaystyle {f}$" for f in drawn]
-    bad = latex.failing(bodies, PREAMBLE)
-    good = [i for i in range(len(drawn)) if i not in bad][:n]
-    images = latex.render([bodies[i] for i in good], list(rng.uniform(2.5, 3.2, len(good))), PREAMBLE)
-    kept = [(drawn[i], im) for i, im in zip(good, images) if im is not None]
+    good = formulas.typesetting(drawn)[:n]
+    images = latex.render([display(f) for f in good], list(rng.uniform(2.5, 3.2, len(good))), PREAMBLE)
+    kept = [(f, im) for f, im in zip(good, images) if im is not None]
     folder = out / "formula_printed"
     folder.mkdir(parents=True, exist_ok=True)
     rows = []

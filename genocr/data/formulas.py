@@ -118,20 +118,26 @@ def collect(folders: Iterable[Path]) -> list[str]:
     return found
 
 
-def build(folders: Iterable[Path], out: Path = CORPUS, batch: int = 500) -> int:
-    """Write the formulas of :func:`collect` that typeset with the math kind's preamble to
-    ``out``, one a line; return how many."""
+def typesetting(rows: list[str], batch: int = 500) -> list[str]:
+    """The formulas of ``rows`` that typeset with the math kind's preamble, in order: one
+    pdflatex run a batch (:func:`genocr.data.latex.failing`)."""
     from . import latex  # imported here: the math kind imports this module
-    from .kinds.math import PREAMBLE
+    from .kinds.math import PREAMBLE, display
 
-    found = collect(folders)
     kept: list[str] = []
-    with Progress(len(found), "formula", "typesetting") as bar:
-        for i in range(0, len(found), batch):
-            part = found[i:i + batch]
-            bad = latex.failing([f"$\\displaystyle {f}$" for f in part], PREAMBLE)
+    with Progress(len(rows), "formula", "typesetting") as bar:
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
+            bad = latex.failing([display(f) for f in part], PREAMBLE)
             kept += [f for j, f in enumerate(part) if j not in bad]
             bar.update(len(part))
+    return kept
+
+
+def build(folders: Iterable[Path], out: Path = CORPUS) -> int:
+    """Write the formulas of :func:`collect` that typeset (:func:`typesetting`) to ``out``, one a
+    line; return how many."""
+    kept = typesetting(collect(folders))
     atomic_write(out, "".join(f + "\n" for f in kept))
     return len(kept)
 

@@ -241,13 +241,13 @@ def formula(rng: np.random.Generator, envs: bool = True) -> tuple[str, str]:
     return Grammar(rng, envs).formula(), "grammar"
 
 
+def display(src: str) -> str:
+    """The LaTeX body that typesets a formula as the math kinds do: in display style, cropped."""
+    return f"$\\displaystyle {src}$"
+
+
 def _snippet(rng: np.random.Generator, src: str, origin: str) -> latex.Snippet:
-    body = f"{latex.font(rng)}$\\displaystyle {src}$"
-    return latex.Snippet(body, float(rng.uniform(1.6, 3.2)), (src, origin))
-
-
-def _drawn(rng: np.random.Generator) -> latex.Snippet:
-    return _snippet(rng, *formula(rng))
+    return latex.Snippet(latex.font(rng) + display(src), float(rng.uniform(1.6, 3.2)), (src, origin))
 
 
 def _mathtext(rng: np.random.Generator) -> tuple[str, str, Image.Image]:
@@ -269,7 +269,7 @@ def make_batch(rng: np.random.Generator, n: int) -> list[Sample]:
     if not latex.available():
         drawn = [_mathtext(rng) for _ in range(n)]
         return [_sample(src, origin, im, "mathtext") for src, origin, im in drawn]
-    pairs = latex.render_many(rng, n, _drawn, PREAMBLE)
+    pairs = latex.render_many(rng, n, lambda r: _snippet(r, *formula(r)), PREAMBLE)
     return [_sample(*s.data, im, "pdflatex") for s, im in pairs]
 
 
