@@ -75,6 +75,25 @@ class LineNet(nn.Module):
         logits = self.head(x).view(b, t * self.config.upsample, self.blank + 1)
         return logits.float().log_softmax(-1), steps * self.config.upsample
 
+    def add_layers(self, n: int) -> None:
+        """Deepen the mixer by ``n`` layers that start as the identity (their attention and
+        feed-forward outputs zeroed, so each pre-norm residual adds nothing): a trained reader
+        reads exactly as before and gains capacity from where it stands."""
+        if n < 1:
+            return
+        layers = self.mixer.layers
+        template = layers[-1]
+        for _ in range(n):
+            layer = nn.TransformerEncoderLayer(self.config.dim, self.config.heads, template.linear1.out_features,
+                                               dropout=0.0, batch_first=True, norm_first=True)
+            with torch.no_grad():
+                for out in (layer.self_attn.out_proj, layer.linear2):
+                    out.weight.zero_()
+                    out.bias.zero_()
+            layers.append(layer.to(template.linear1.weight.device))
+        self.mixer.num_layers = len(layers)
+        self.config.layers = len(layers)
+
     def _index(self) -> dict[str, int]:
         if getattr(self, "_index_cache", None) is None:
             self._index_cache = {c: i for i, c in enumerate(self.config.alphabet)}

@@ -86,6 +86,7 @@ class LineTrainConfig(NetConfig):
     family: str = "genocr_line"
     model: dict[str, Any] = field(default_factory=dict)  # LineConfig fields for a new model
     extend_alphabet: str = ""  # characters to add to init's alphabet (new head rows)
+    grow_layers: int = 0  # mixer layers added to init's, each starting as the identity
     width_jitter: float = 0.15  # views squeezed or stretched by up to this share in training
     repeat: int = 1  # times each pool of generated lines is served (genocr.train.line.LineBatches)
     eval_samples: int = 256
@@ -159,6 +160,8 @@ def _validate(c: TrainConfig | LineTrainConfig | FormatTrainConfig, where: str) 
     if isinstance(c, LineTrainConfig):
         if c.model and c.init:
             raise OptionError(f"{where}: give either model (a new architecture) or init (a checkpoint), not both")
+        if c.grow_layers < 0 or (c.grow_layers and not c.init):
+            raise OptionError(f"{where}: grow_layers must be 0 or more, and needs init (layers added to a trained reader)")
         if c.repeat < 1:
             raise OptionError(f"{where}: repeat must be at least 1")
         if not 0 <= c.width_jitter < 1:

@@ -106,6 +106,7 @@ class LineTrainer(StagedTrainer):
             torch.manual_seed(c.seed)
             net = LineNet(LineConfig.from_dict(c.model))
         net.extend_alphabet(c.extend_alphabet)
+        net.add_layers(c.grow_layers)
         return net
 
     def batches(self, stage: Stage, start: int) -> Iterator[dict[str, Any]]:

@@ -81,6 +81,21 @@ def test_extending_the_alphabet_keeps_every_reading() -> None:
     assert read() == before
 
 
+def test_added_layers_start_as_the_identity_and_then_learn(tmp_path: Path) -> None:
+    net = tiny()
+    views = batch_tensor([np.random.default_rng(2).random((32, 96)).astype(np.float32)])
+    before = net(*views)[0].detach()
+    net.add_layers(2)
+    assert net.config.layers == 3 and len(net.mixer.layers) == 3
+    assert torch.allclose(net(*views)[0].detach(), before, atol=1e-6)
+    net.train()
+    loss = net(*views)[0].exp()[..., 0].sum()  # any loss: the new layers' outputs must get gradients
+    loss.backward()
+    assert net.mixer.layers[-1].linear2.weight.grad.abs().sum() > 0
+    save_line_model(net, tmp_path / "m")
+    assert load_line_net(tmp_path / "m").config.layers == 3  # the folder says how deep it is
+
+
 def test_reads_a_page_through_the_registry_and_refuses_formatting(tmp_path: Path) -> None:
     save_line_model(tiny(), tmp_path / "m")
     ocr = OCR.load(str(tmp_path / "m"))

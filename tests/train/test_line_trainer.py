@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from genocr.errors import OptionError
 from genocr.models.line_net import load_line_net
 from genocr.train.config import LineTrainConfig, load_config
 from genocr.train.line import LineTrainer
@@ -88,6 +89,19 @@ def test_extends_an_init_checkpoints_alphabet(tmp_path: Path) -> None:
                     .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
     trainer = LineTrainer(load_config(path))
     assert trainer.net.config.alphabet.endswith("漢字")
+
+
+def test_grows_an_init_checkpoints_mixer_and_refuses_growth_from_nothing(tmp_path: Path) -> None:
+    LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).train()
+    path = tmp_path / "grow.toml"
+    path.write_text(CONFIG.format(run=tmp_path / "grow", steps=2, extra=f'init = "{tmp_path / "run" / "last"}"\ngrow_layers = 2\nbf16 = false')
+                    .replace("[model]\nchannels = [8, 8, 16, 16]\ndim = 16\nlayers = 1\nheads = 2\n", ""))
+    trainer = LineTrainer(load_config(path))
+    assert trainer.net.config.layers == 3
+    trainer.train()
+    assert load_line_net(tmp_path / "grow" / "last").config.layers == 3  # resumes at the grown depth
+    with pytest.raises(OptionError, match="grow_layers"):
+        load_config(write(tmp_path, 1, "grow_layers = 1"))
 
 
 def test_init_may_name_a_run_folders_checkpoint_under_home(tmp_path: Path, monkeypatch) -> None:
