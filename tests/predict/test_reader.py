@@ -180,3 +180,18 @@ def test_a_whole_page_in_format_mode_is_read_block_by_block() -> None:
     assert not text.rstrip().endswith("7")
     assert all(b.lines for b in page.blocks if b.kind in ("heading", "paragraph"))
     assert result.to_dict()["pages"][0]["blocks"][0]["level"] == 2
+
+
+def test_a_tables_crop_keeps_a_fraction_of_a_row_around_it_not_of_the_table() -> None:
+    """A tall table's margin once took in the paragraph above it, which the decoder read as the
+    table's header; a formula's stays a share of its own height."""
+    from genocr.layout.blocks import LayoutBlock
+    from genocr.layout.lines import crop_box
+    from genocr.predict.reader import _element_margin
+
+    rows = [(100, 200 + 16 * i, 500, 212 + 16 * i) for i in range(10)]  # ten rows, 12 px tall
+    table = LayoutBlock("table", (100, 200, 500, 356), rows)
+    x0, y0, x1, y1 = crop_box((1000, 1000), table.box, margin=_element_margin(table))
+    assert 200 - 12 < y0 < 200 and 356 < y1 < 356 + 12 and 100 - 12 < x0 < 100
+    formula = LayoutBlock("formula", (300, 400, 500, 440), [(300, 400, 500, 440)])
+    assert crop_box((1000, 1000), formula.box, margin=_element_margin(formula))[1] == 400 - 9  # 0.2 x 40 + 1
