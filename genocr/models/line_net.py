@@ -41,6 +41,12 @@ class Trunk(nn.Module):
         return self.layers(x)
 
 
+def _mixer_layer(config: LineConfig) -> nn.TransformerEncoderLayer:
+    """One pre-norm transformer layer over the columns."""
+    return nn.TransformerEncoderLayer(config.dim, config.heads, 2 * config.dim, dropout=0.0, batch_first=True,
+                                      norm_first=True)
+
+
 class LineNet(nn.Module):
     """Trunk, neck and CTC head: views in, per-step label scores out."""
 
@@ -53,8 +59,7 @@ class LineNet(nn.Module):
         self.project = nn.Linear(c.channels[3], c.dim)
         # A depthwise convolution gives the columns their relative positions at any width.
         self.position = nn.Conv1d(c.dim, c.dim, 7, padding=3, groups=c.dim)
-        layer = nn.TransformerEncoderLayer(c.dim, c.heads, 2 * c.dim, dropout=0.0, batch_first=True, norm_first=True)
-        self.mixer = nn.TransformerEncoder(layer, c.layers, enable_nested_tensor=False)
+        self.mixer = nn.TransformerEncoder(_mixer_layer(c), c.layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(c.dim)
         self.head = nn.Linear(c.dim, c.upsample * (len(c.alphabet) + 1))
 
@@ -82,17 +87,14 @@ class LineNet(nn.Module):
         if n < 1:
             return
         layers = self.mixer.layers
-        template = layers[-1]
         for _ in range(n):
-            layer = nn.TransformerEncoderLayer(self.config.dim, self.config.heads, template.linear1.out_features,
-                                               dropout=0.0, batch_first=True, norm_first=True)
+            layer = _mixer_layer(self.config)
             with torch.no_grad():
                 for out in (layer.self_attn.out_proj, layer.linear2):
                     out.weight.zero_()
                     out.bias.zero_()
-            layers.append(layer.to(template.linear1.weight.device))
-        self.mixer.num_layers = len(layers)
-        self.config.layers = len(layers)
+            layers.append(layer.to(self.head.weight.device))
+        self.mixer.num_layers = self.config.layers = len(layers)
 
     def _index(self) -> dict[str, int]:
         if getattr(self, "_index_cache", None) is None:
