@@ -147,17 +147,28 @@ def sentence(rng: np.random.Generator, lang: str, bulleted: float | None = None)
 # 1O4O" for 1040, "Pub. S19"), numbers joined by en dashes, section signs, inline equations and
 # key=value settings ("lang-en"), web addresses; run 6 misread dollar amounts ("$85" as "l 8O"),
 # the dotted leaders of cost tables (as dashes) and the doubled quotes regulations set terms in
-# (‘‘RC’’, dropped). Shares of English sentences that get 1-2 such tokens, or get typeset with
-# curly quotes and en/em dashes as publishing software sets them.
-DOC_TOKENS = 0.3
+# (‘‘RC’’, dropped). Shares of English sentences that get 1-2 such tokens (0.3 until v2 run 6,
+# which added the symbol tokens below), or get typeset with curly quotes and en/em dashes as
+# publishing software sets them.
+DOC_TOKENS = 0.4
 TYPESET = 0.3
 # List items: run 5 read the bullets of Federal Register and IRS pages as "▪", U+202A or U+FFFD.
 BULLETED = 0.06
 BULLETS = "••••▪◦●–"
+# Share of document tokens that are symbol tokens. Python's reference text, technical prose,
+# has per 10,000 characters 28 "|", 86 "*", 11 "[", 67 "=" and 10 "0" (more than "1" in
+# documents); the line data run 5 trains on had 1.3, 1.6, 2.3, 4.9 and 8.8 (with "1" at 15.9),
+# and "&", "@" and "`" under 0.5. The reader misread what it rarely saw: "|" as l, 1, I or ],
+# "&" as 6 or 8, "*roff" as “roff, "0x" as Ox.
+SYMBOLS = 0.4
 
 
 def document_token(rng: np.random.Generator) -> str:
-    """One token of the kind forms, regulations and papers put inside sentences."""
+    """One token of the kind forms, regulations and papers put inside sentences; at rate
+    SYMBOLS, one of :func:`symbol_token`."""
+    if rng.random() < SYMBOLS:
+        return symbol_token(rng)
+
     def n(lo: int, hi: int) -> int:
         return int(rng.integers(lo, hi))
 
@@ -205,6 +216,42 @@ def document_token(rng: np.random.Generator) -> str:
                              "[" + "|".join(word() if rng.random() < 0.5 else str(n(0, 17)) for _ in range(n(2, 6))) + "]",
                              f"{word()}|{word()}", f"{{{word()}}}", f"[={word()}]", f"$({word().upper()})/{word()}",
                              "#!", "&&", "||", f"{word()}#{n(1, 99)}")),
+    )
+    return kinds[n(0, len(kinds))]()
+
+
+def symbol_token(rng: np.random.Generator) -> str:
+    """A token built around the symbols technical text uses and prose lacks (pipes, ampersands,
+    at signs, asterisks, backquotes, tildes, carets, hashes, brackets) or a round number, whose
+    zeros prose lacks too."""
+    def n(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi))
+
+    def word() -> str:
+        w = choice(rng, english_words())[: n(2, 9)]
+        return choice(rng, (w, w, w.capitalize(), w.upper()))
+
+    kinds = (
+        lambda: choice(rng, (" | ", "|")).join(word() for _ in range(n(2, 5))),
+        lambda: f"{word()} {choice(rng, ('', '-' + choice(rng, string.ascii_letters) + ' '))}| {word()} {word()}",
+        lambda: f"|{word()}|" if rng.random() < 0.5 else f"|{choice(rng, 'xyzabn')}{choice(rng, ('', ' − y', '|'))}|",
+        lambda: choice(rng, ("AT&T", "R&D", "Q&A", "P&L", "M&A", "B&B", f"{word()[0].upper()}&{word()[0].upper()}",
+                             f"{word()} & {word()}", f"{word()}&{word()}", f"&{word().lower()};", "&&", "&")),
+        lambda: choice(rng, (f"{word().lower()}@{word().lower()}.{choice(rng, ('org', 'com', 'net', 'edu', 'io'))}",
+                             f"@{word()}", f"@{word().lower()}_{word().lower()}", f"{n(1, 99)} @ ${n(1, 99)}")),
+        lambda: choice(rng, (f"{word()}*", f"*{word()}*", f"**{word()}**", "*" * n(1, 4), f"{n(1, 99)} * {n(1, 99)}",
+                             f"{word()}{'*' * n(1, 3)}", f"char *{word().lower()}", f"*.{word()[:3].lower()}",
+                             f"{word()}(*{word().lower()})")),
+        lambda: choice(rng, (f"`{word()}`", f"`{word()}'", f"``{word()}''", f"`{word()} {word()}`")),
+        lambda: choice(rng, (f"~{word().lower()}", f"~/{word().lower()}", f"{word()}~{n(1, 9)}", f"~{n(1, 999)}",
+                             f"{choice(rng, 'xyzn')}^{n(2, 10)}", f"^{word()}", f"{word()}^{word()}")),
+        lambda: choice(rng, (f"#{n(1, 9999)}", f"#{word().lower()}", "#include", "C#", "F#", f"#{n(0, 1 << 24):06x}",
+                             f"No. #{n(1, 99)}", f"{word()}#{word()}")),
+        lambda: choice(rng, (f"[{n(0, 100)}]", f"[{n(1, 30)}, {n(1, 30)}]", f"[{word()}]", f"{word()}[{n(0, 16)}]",
+                             f"[{n(0, 10)}–{n(10, 99)}]", f"{{{word()}, {word()}}}", f"<{word()}>", f"{word()} = {n(0, 100)}")),
+        lambda: choice(rng, (f"{n(1, 100) * 10 ** n(1, 4):,}", f"{n(1, 100) * 10 ** n(1, 5)}", f"{n(0, 10)}.0{n(0, 10)}",
+                             f"20{n(0, 30):02d}", f"{n(1, 10)}00", f"0.{n(0, 100):02d}", f"{n(0, 24):02d}:{n(0, 6)}0",
+                             f"0{n(0, 10)}/{n(1, 10)}0", f"{n(1, 100)}.00", f"v{n(0, 10)}.{n(0, 10)}.0")),
     )
     return kinds[n(0, len(kinds))]()
 

@@ -34,7 +34,7 @@ def test_some_english_sentences_are_list_items():
 def test_document_tokens_reach_a_share_of_english_sentences():
     rng = np.random.default_rng(0)
     plain = [corpus.sentence(rng, "en") for _ in range(400)]
-    marked = [s for s in plain if re.search(r"[0-9§=/–—“”‘’]", s)]
+    marked = [s for s in plain if re.search(r"[0-9§=/–—“”‘’|&@*`~^#\[]", s)]
     assert corpus.DOC_TOKENS < len(marked) / len(plain) < 0.8
     assert not any(re.search(r"[§=“”]", corpus.sentence(rng, "zh")) for _ in range(100))
 
@@ -45,4 +45,20 @@ def test_document_token_is_one_printable_piece():
     assert all(t and t == t.strip() and t.isprintable() for t in tokens)
     assert len(set(tokens)) > 250
     for kind in (r"\$\d", r"^\.{3,}$", r"^(‘‘\w+’’|“\w+”|‘\w+’)$", r"^\([A-Z]{2,5}\)$"):  # money, leaders, terms
+        assert any(re.search(kind, t) for t in tokens), kind
+
+
+def test_english_sentences_carry_the_symbols_of_technical_text():
+    rng = np.random.default_rng(5)
+    text = "".join(corpus.sentence(rng, "en") for _ in range(4000))
+    per_10k = {ch: text.count(ch) / len(text) * 1e4 for ch in "|*&@`#0"}
+    assert all(rate > 1.0 for rate in per_10k.values()), per_10k
+    assert per_10k["0"] > 0.8 * text.count("1") / len(text) * 1e4  # zeros as often as documents have them
+
+
+def test_symbol_tokens_are_printable_pieces_of_every_kind():
+    rng = np.random.default_rng(6)
+    tokens = [corpus.symbol_token(rng) for _ in range(400)]
+    assert all(t and t == t.strip() and t.isprintable() for t in tokens)
+    for kind in (r"\w \| \w|\w\|\w", r"&", r"\w@\w+\.\w|^@\w", r"\*", r"`", r"[~^]", r"#", r"\[", r"00"):
         assert any(re.search(kind, t) for t in tokens), kind
