@@ -190,3 +190,18 @@ def test_typeset_options_keep_their_hyphens_or_become_minus_signs(family, sign):
     (_, plain), (_, minus) = latex.render(bodies, [2.0, 2.0], typeset.PREAMBLE, text=True)
     assert [ln.text for ln in plain] == [text]  # two hyphens, not TeX's en dash
     assert [ln.text for ln in minus] == [text.replace("--c", "\u2212\u2212c").replace("-v", "\u2212v").replace("---x", "\u2212" * 3 + "x")]
+
+
+@pytest.mark.parametrize("family", ["cmr", "ptm", "cmtt"])
+def test_typeset_symbols_read_back_as_themselves(family):
+    """Tildes and carets are set as glyphs, not accents (which read back as nothing or as
+    "x- / 2" for x^2), and the other symbol tokens survive escaping."""
+    from genocr.data import latex
+    from genocr.data.kinds import typeset
+
+    if not latex.available():
+        pytest.skip("pdflatex is not installed")
+    text = "~/rc x^2 a|b AT&T x@y.org #3 [4] *w* {k} <t> $5 50%"
+    body = rf"\parbox{{400pt}}{{\fontfamily{{{family}}}\selectfont {typeset.escape(text)}}}"
+    ((_, lines),) = latex.render([body], [2.0], typeset.PREAMBLE, text=True)
+    assert [ln.text for ln in lines] == [text]

@@ -26,8 +26,11 @@ CODE_FONTS = ("cmtt", "pcr")
 # Faces with a Unicode map (Type 1): their own minus sign, textcomp's, reads back as U+2212.
 # TeX's own faces are Type 3 bitmaps: there it comes back as TS1's slot, "=".
 TYPE1_FONTS = ("ptm", "ppl", "bch", "put", "phv", "pcr")
+# The accents \~{} and \^{} drew a raised accent that the text layer reads as nothing, U+0303
+# or, in Computer Modern, "x- / 2" for x^2: the reader learnt to drop tildes and carets.
 SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-            "^": r"\^{}", "_": r"\_", "~": r"\~{}", "%": r"\%", "<": r"\textless{}", ">": r"\textgreater{}",
+            "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
+            "<": r"\textless{}", ">": r"\textgreater{}",
             "|": r"\textbar{}", "•": r"\textbullet{}", "▪": r"\textbullet{}", "●": r"\textbullet{}",
             "◦": r"\textopenbullet{}", "§": r"\S{}", "©": r"\textcopyright{}", "°": r"\textdegree{}",
             "±": r"\textpm{}", "µ": r"\textmu{}", "×": r"$\times$", "½": r"\textonehalf{}",
