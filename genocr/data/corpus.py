@@ -234,7 +234,7 @@ def symbol_token(rng: np.random.Generator) -> str:
     kinds = (
         lambda: choice(rng, (" | ", "|")).join(word() for _ in range(n(2, 5))),
         lambda: f"{word()} {choice(rng, ('', '-' + choice(rng, string.ascii_letters) + ' '))}| {word()} {word()}",
-        lambda: f"|{word()}|" if rng.random() < 0.5 else f"|{choice(rng, 'xyzabn')}{choice(rng, ('', ' − y', '|'))}|",
+        lambda: f"|{word()}|" if rng.random() < 0.5 else f"|{choice(rng, 'xyzabn')}{choice(rng, ('', ' - y', '|'))}|",
         lambda: choice(rng, ("AT&T", "R&D", "Q&A", "P&L", "M&A", "B&B", f"{word()[0].upper()}&{word()[0].upper()}",
                              f"{word()} & {word()}", f"{word()}&{word()}", f"&{word().lower()};", "&&", "&")),
         lambda: choice(rng, (f"{word().lower()}@{word().lower()}.{choice(rng, ('org', 'com', 'net', 'edu', 'io'))}",

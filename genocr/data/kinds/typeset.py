@@ -27,7 +27,7 @@ CODE_FONTS = ("cmtt", "pcr")
 # TeX's own faces are Type 3 bitmaps: there it comes back as TS1's slot, "=".
 TYPE1_FONTS = ("ptm", "ppl", "bch", "put", "phv", "pcr")
 # The accents \~{} and \^{} drew a raised accent that the text layer reads as nothing, U+0303
-# or, in Computer Modern, "x- / 2" for x^2: the reader learnt to drop tildes and carets.
+# or, in Computer Modern, "x- / 2" for x^2: labels without the mark the image showed.
 SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
             "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
             "<": r"\textless{}", ">": r"\textgreater{}",
