@@ -8,8 +8,9 @@ context over a short sequence. This one does the same:
 - a **trunk** of 3x3 convolutions takes a grey line view to 1/8 of its height and width; it
   keeps a 2-D map, so that a decoder that needs rows (formulas, tables) can read the same
   features;
-- a **neck** halves the height once more, averages the rows away and runs two transformer
-  layers over the columns (one column per 8 px of a 32-px-high view);
+- a **neck** halves the height once more, averages the rows away and runs a few transformer
+  layers over the columns (one column per 8 px of a 32-px-high view; four in the shipped
+  reader, grown from two by ``LineNet.add_layers``);
 - a **CTC head** spells ``upsample`` steps per column (a blank between doubled narrow letters
   needs more than one step per 8 px), one label per glyph of its alphabet (which can grow:
   new characters add rows to the head).
