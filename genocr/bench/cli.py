@@ -89,11 +89,13 @@ def _suite_command(suite: str) -> click.Command:
 @click.option("--device", default="cpu", show_default=True, help="Device for the model: cpu, cuda or cuda:N.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=datasets.DEFAULT_OUT,
               show_default=True, help="Folder for pixel.md and pixel.png (bench/results updates the committed ones).")
-def pixel_command(models: tuple[str, ...], data: Path, **options: Any) -> None:
+@pause_option
+def pixel_command(models: tuple[str, ...], data: Path, pause: tuple[int, ...], **options: Any) -> None:
     """Text removal, segmentation and tamper detection: pixel models beside classical baselines."""
     from genocr.bench import pixel
 
-    rep = pixel.bench([m for m in _split(models) if m != "none"], None if str(data) == "none" else data, **options)
+    with runner.paused(pause):
+        rep = pixel.bench([m for m in _split(models) if m != "none"], None if str(data) == "none" else data, **options)
     click.echo(pixel.markdown(rep))
     click.echo(f"wrote {options['out'] / 'pixel'}.md and .png", err=True)
 

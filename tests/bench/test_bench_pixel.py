@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,9 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
                                         "--out", str(tmp_path)])
     missing = runner.invoke(bench_cli, ["pixel", "--models", str(tmp_path / "no-model"), "--data", "none",
                                         "--synthetic", "1", "--out", str(tmp_path)])
-    for result, words in ((nothing, "nothing to measure"), (missing, "not installed")):
+    itself = runner.invoke(bench_cli, ["pixel", "--models", "none", "--data", "none", "--synthetic", "1",
+                                       "--pause", str(os.getpid()), "--out", str(tmp_path)])
+    for result, words in ((nothing, "nothing to measure"), (missing, "not installed"), (itself, "not a process to stop")):
         assert result.exit_code != 0
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0], result.stderr

@@ -1,6 +1,7 @@
 """The bench runner end to end on a tiny user folder, with a tiny GOT model and Tesseract."""
 from __future__ import annotations
 
+import os
 import statistics
 from pathlib import Path
 
@@ -98,3 +99,42 @@ def test_a_worker_s_peak_memory_is_its_own_not_its_starter_s() -> None:
     peak = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert 5 < peak < 200
     del ballast
+
+
+def _states(pids: list[int], want: str | None = None) -> set[str]:
+    """The processes' states (T: stopped), once they all read ``want`` or after 2 s: a signal
+    is delivered after kill() returns."""
+    import time
+
+    for _ in range(40):
+        states = {Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] for p in pids}
+        if want is None or states == {want}:
+            break
+        time.sleep(0.05)
+    return states
+
+
+def test_pause_stops_a_process_and_its_children_for_the_run_then_continues_them() -> None:
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time; subprocess.Popen(['sleep', '30']); time.sleep(30)"])
+    try:
+        for _ in range(100):  # wait for the child
+            children = runner._descendants(parent.pid)[1:]
+            if children:
+                break
+            time.sleep(0.05)
+        assert children
+        with runner.paused([parent.pid]):
+            assert _states([parent.pid, *children], "T") == {"T"}
+        assert "T" not in _states([parent.pid, *children], "S")
+        with pytest.raises(OptionError, match="not a process to stop"):
+            with runner.paused([os.getpid()]):
+                pass
+    finally:
+        for p in reversed(runner._descendants(parent.pid)):
+            os.kill(p, 9)
+        parent.wait()
