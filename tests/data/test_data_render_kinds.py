@@ -239,3 +239,5 @@ def test_paper_tables_are_as_long_as_a_paper_s_and_fit_the_decoder():
     snippets = [table._snippet(rng) for _ in range(60)]
     assert max(len(s.data[0]) for s in snippets) <= table.MAX_CHARS
     assert sum(s.data[0].count(r" \\") >= 6 for s in snippets) >= 10  # long ones are drawn
+    small = sum(s.scale < 1.6 for s in snippets) / len(snippets)  # glyphs of 4-8 px, as scanned papers have
+    assert 0.5 * table.SMALL < small < 1.5 * table.SMALL
