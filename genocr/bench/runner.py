@@ -143,13 +143,18 @@ def other_cpu_seconds() -> float:
     return busy - (own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime)
 
 
+def proc_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name (state, parent, ...); the name
+    may hold spaces and parentheses, so it is cut at the last ")"."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _descendants(pid: int) -> list[int]:
     """``pid`` and every process below it (a training run's data workers, say)."""
     parents: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+            parents.setdefault(int(proc_stat(int(stat.parent.name))[1]), []).append(int(stat.parent.name))
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -164,7 +169,7 @@ def _ancestors() -> set[int]:
     while pid > 1 and pid not in out:
         out.add(pid)
         try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            pid = int(proc_stat(pid)[1])
         except (OSError, ValueError, IndexError):
             break
     return out

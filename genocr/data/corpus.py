@@ -11,6 +11,7 @@ import os
 import re
 import string
 from functools import cache
+from typing import Callable
 
 import numpy as np
 from faker import Faker
@@ -163,18 +164,22 @@ BULLETS = "••••▪◦●–"
 SYMBOLS = 0.4
 
 
+def _drawers(rng: np.random.Generator, longest: int = 8) -> tuple[Callable[[int, int], int], Callable[[], str]]:
+    """``n(lo, hi)``, an integer in [lo, hi), and ``word()``, the first 2 to ``longest`` letters
+    of an English word: what the token makers below build from."""
+    def n(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi))
+
+    return n, lambda: choice(rng, english_words())[: n(2, longest + 1)]
+
+
 def document_token(rng: np.random.Generator) -> str:
     """One token of the kind forms, regulations and papers put inside sentences; at rate
     SYMBOLS, one of :func:`symbol_token`."""
     if rng.random() < SYMBOLS:
         return symbol_token(rng)
 
-    def n(lo: int, hi: int) -> int:
-        return int(rng.integers(lo, hi))
-
-    def word() -> str:
-        return choice(rng, english_words())[: n(2, 9)]
-
+    n, word = _drawers(rng)
     dash = choice(rng, "–-")
     kinds = (
         lambda: f"{choice(rng, ('Form', 'Pub.', 'Schedule', 'Part', 'No.', 'Rule'))} {n(1, 9999)}"
@@ -224,11 +229,10 @@ def symbol_token(rng: np.random.Generator) -> str:
     """A token built around the symbols technical text uses and prose lacks (pipes, ampersands,
     at signs, asterisks, backquotes, tildes, carets, hashes, brackets) or a round number, whose
     zeros prose lacks too."""
-    def n(lo: int, hi: int) -> int:
-        return int(rng.integers(lo, hi))
+    n, stem = _drawers(rng)
 
     def word() -> str:
-        w = choice(rng, english_words())[: n(2, 9)]
+        w = stem()
         return choice(rng, (w, w, w.capitalize(), w.upper()))
 
     kinds = (
@@ -275,8 +279,7 @@ def code_lines() -> tuple[str, ...]:
 def code_line(rng: np.random.Generator) -> str:
     """One line as manuals set it in a typewriter face: code, a TeX macro call, a shell
     command, a file path or an option list."""
-    def word() -> str:
-        return choice(rng, english_words())[: int(rng.integers(2, 10))]
+    _, word = _drawers(rng, longest=9)
 
     r = rng.random()
     if r < 0.4:

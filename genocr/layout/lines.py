@@ -459,11 +459,11 @@ def _tags(column: list[Box], after: list[Box]) -> bool:
     return all(b[2] - b[0] < 0.5 * width for b in column) and level >= 0.5 * len(column)
 
 
-def crop_box(size: tuple[int, int], box: Box, margin: float = 0.2) -> Box:
-    """The line's box grown by a margin of ``margin`` x its height, as the model was trained
-    on, and kept inside an image of ``size``."""
+def crop_box(size: tuple[int, int], box: Box, margin: float = 0.2, unit: float | None = None) -> Box:
+    """The line's box grown by a margin of ``margin`` x ``unit`` (its height by default), as the
+    model was trained on, and kept inside an image of ``size``."""
     x1, y1, x2, y2 = box
-    m = int(margin * (y2 - y1)) + 1
+    m = int(margin * (y2 - y1 if unit is None else unit)) + 1
     return max(0, x1 - m), max(0, y1 - m), min(size[0], x2 + m), min(size[1], y2 + m)
 
 

@@ -288,7 +288,8 @@ class OCR:
                                          min((ln.confidence for ln in lines), default=0.0))
                 box = place(found_block.box)
                 if found_block.kind in ("formula", "table"):
-                    x0, y0, x1, y1 = crop_box(view.size, found_block.box, margin=_element_margin(found_block))
+                    x0, y0, x1, y1 = crop_box(view.size, found_block.box, ELEMENT_MARGIN[found_block.kind],
+                                              _element_unit(found_block))
                     block, took = self._element(view.crop((x0, y0, x1, y1)), box, found_block.kind)
                     seconds += took
                 else:
@@ -353,12 +354,12 @@ HEADING_COMMANDS = {1: "title", 2: "section*", 3: "subsection*"}
 ELEMENT_MARGIN = {"formula": 0.2, "table": 0.4}
 
 
-def _element_margin(block: LayoutBlock) -> float:
-    """The block's ELEMENT_MARGIN as a share of its height, for :func:`crop_box`."""
+def _element_unit(block: LayoutBlock) -> float | None:
+    """What a formula or table crop's ELEMENT_MARGIN multiplies (:func:`crop_box`): a table's
+    median line height, a formula's own height (None)."""
     if block.kind != "table" or not block.lines:
-        return ELEMENT_MARGIN[block.kind]
-    height = block.box[3] - block.box[1]
-    return ELEMENT_MARGIN["table"] * min(statistics.median(b[3] - b[1] for b in block.lines), height) / max(height, 1)
+        return None
+    return min(statistics.median(b[3] - b[1] for b in block.lines), block.box[3] - block.box[1])
 
 
 _PAGE_NUMBER = re.compile(r"^\W*(?:\d{1,4}|[ivxlcdm]{1,7})\W*$", re.IGNORECASE)

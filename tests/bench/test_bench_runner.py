@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,9 +93,6 @@ def test_missing_peer_is_a_note_not_a_system(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_worker_s_peak_memory_is_its_own_not_its_starter_s() -> None:
     """Linux carries ru_maxrss over exec: a worker started by a 300 MiB runner read 300 MiB."""
-    import subprocess
-    import sys
-
     ballast = bytearray(300 * 2**20)
     ballast[::4096] = b"\1" * len(ballast[::4096])  # touched: resident
     code = "from genocr.bench.worker import peak_rss_mb; print(peak_rss_mb())"
@@ -101,24 +101,18 @@ def test_a_worker_s_peak_memory_is_its_own_not_its_starter_s() -> None:
     del ballast
 
 
-def _states(pids: list[int], want: str | None = None) -> set[str]:
+def _states(pids: list[int], want: str) -> set[str]:
     """The processes' states (T: stopped), once they all read ``want`` or after 2 s: a signal
     is delivered after kill() returns."""
-    import time
-
     for _ in range(40):
-        states = {Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] for p in pids}
-        if want is None or states == {want}:
+        states = {runner.proc_stat(p)[0] for p in pids}
+        if states == {want}:
             break
         time.sleep(0.05)
     return states
 
 
 def test_pause_stops_a_process_and_its_children_for_the_run_then_continues_them() -> None:
-    import subprocess
-    import sys
-    import time
-
     parent = subprocess.Popen([sys.executable, "-c",
                                "import subprocess, sys, time; subprocess.Popen(['sleep', '30']); time.sleep(30)"])
     try:

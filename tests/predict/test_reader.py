@@ -187,11 +187,11 @@ def test_a_tables_crop_keeps_a_fraction_of_a_row_around_it_not_of_the_table() ->
     table's header; a formula's stays a share of its own height."""
     from genocr.layout.blocks import LayoutBlock
     from genocr.layout.lines import crop_box
-    from genocr.predict.reader import _element_margin
+    from genocr.predict.reader import ELEMENT_MARGIN, _element_unit
 
     rows = [(100, 200 + 16 * i, 500, 212 + 16 * i) for i in range(10)]  # ten rows, 12 px tall
     table = LayoutBlock("table", (100, 200, 500, 356), rows)
-    x0, y0, x1, y1 = crop_box((1000, 1000), table.box, margin=_element_margin(table))
+    x0, y0, x1, y1 = crop_box((1000, 1000), table.box, ELEMENT_MARGIN["table"], _element_unit(table))
     assert 200 - 12 < y0 < 200 and 356 < y1 < 356 + 12 and 100 - 12 < x0 < 100
     formula = LayoutBlock("formula", (300, 400, 500, 440), [(300, 400, 500, 440)])
-    assert crop_box((1000, 1000), formula.box, margin=_element_margin(formula))[1] == 400 - 9  # 0.2 x 40 + 1
+    assert crop_box((1000, 1000), formula.box, ELEMENT_MARGIN["formula"], _element_unit(formula))[1] == 400 - 9  # 0.2 x 40 + 1
