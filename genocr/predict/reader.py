@@ -14,7 +14,7 @@ from PIL import Image
 from genocr.errors import InputError, OptionError
 from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
 from genocr.layout.blocks import LayoutBlock, find_blocks, settle, union
-from genocr.layout.lines import crop_box, deskew_angle, find_lines, paper_colour, rotate_box
+from genocr.layout.lines import clear_rules, crop_box, deskew_angle, find_lines, paper_colour, rotate_box
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
@@ -52,9 +52,11 @@ class OCR:
     >>> ocr.read("scan.pdf", task="format", pages="1-2").text  # doctest: +SKIP
     """
 
-    def __init__(self, model: OCRModel, decode: DecodeConfig | None = None, line_batch: int = 8) -> None:
+    def __init__(self, model: OCRModel | str = DEFAULT_MODEL, decode: DecodeConfig | None = None, line_batch: int = 8) -> None:
+        """``model`` is a loaded model, or a name or folder to load on the CPU (``OCR("genocr-small")``,
+        as transformers' pipelines take one); :meth:`load` chooses the device and dtype too."""
         fix_mmap_threshold()  # a batch of many pages must not grow the heap page after page
-        self.model = model
+        self.model = load_model(model) if isinstance(model, str) else model
         self.decode = decode or DecodeConfig()
         # Line slices read together by line-reading models. genocr-small on 4 English pages, 2-core
         # CPU: 8 took 2.83 s/page at 670 MiB peak, 32 took 3.27 s at 891 MiB.
@@ -305,7 +307,7 @@ class OCR:
     def _lines(self, view: Image.Image, boxes: list[Box], decode: DecodeConfig) -> Iterator[tuple]:
         """Each line of ``view`` at ``boxes`` read, in batches: (reading, crop, box)."""
         for i in range(0, len(boxes), self.line_batch):
-            batch = [view.crop(b) for b in boxes[i : i + self.line_batch]]
+            batch = [clear_rules(view.crop(b)) for b in boxes[i : i + self.line_batch]]
             yield from zip(self.model.read_lines(batch, "plain", decode), batch, boxes[i : i + self.line_batch])
 
     def _read_by_lines(self, pages: list[Page], base: Query, on_text: Callable[[str], None] | None) -> PageResult:

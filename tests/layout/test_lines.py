@@ -4,7 +4,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import pytest
 
-from genocr.layout.lines import crop_line, find_lines, reading_order
+from genocr.layout.lines import clear_rules, crop_line, find_lines, reading_order
 from tests_helpers import FONT, draw_page
 
 
@@ -141,6 +141,23 @@ def test_dark_text_on_shaded_paper_is_found() -> None:
 def test_reading_order_without_gutter_is_row_major_and_rejoins_word_gaps() -> None:
     boxes = [(300, 10, 400, 30), (10, 10, 280, 30), (10, 50, 200, 70)]
     assert reading_order(boxes, 500) == [(10, 10, 400, 30), (10, 50, 200, 70)]
+
+
+@pytest.mark.parametrize("ink, paper", [("black", "white"), ("white", (40, 40, 90))])
+def test_rules_across_a_crop_are_painted_over_and_its_glyphs_kept(ink: str, paper: object) -> None:
+    """A frame's sides and a table's rule cross the whole crop, margins included; a "|" of the
+    line itself does not, and stays."""
+    crop = Image.new("RGB", (400, 40), paper)
+    draw = ImageDraw.Draw(crop)
+    draw.text((20, 6), "a | b [x] c", font=ImageFont.truetype(FONT, 22), fill=ink)
+    for x in (4, 250):
+        draw.line([(x, 0), (x, 39)], fill=ink, width=2)
+    before, after = (np.asarray(im.convert("L")).astype(int) for im in (crop, clear_rules(crop)))
+    inked = (np.abs(before - np.median(before)) > 60).mean(axis=0)
+    assert inked[4] == 1.0 and inked[250] == 1.0
+    changed = np.flatnonzero((before != after).any(axis=0))
+    assert set(changed) <= {3, 4, 5, 6, 249, 250, 251, 252} and {4, 250} <= set(changed)
+    assert (np.abs(after - np.median(before)) > 60).mean(axis=0).max() < 0.95
 
 
 def test_crop_line_adds_a_margin_within_the_image() -> None:

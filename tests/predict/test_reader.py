@@ -164,6 +164,21 @@ def test_a_skewed_scan_is_read_upright_with_its_word_boxes_on_the_page() -> None
     assert len(found) >= 0.9 * len(truth)
 
 
+def test_the_side_of_a_frame_close_to_a_line_is_not_read() -> None:
+    """A framed line whose frame sits in the crop's margin: the shipped reader read its side as
+    "I" or "|" before the crop's rules were painted over."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests_helpers import FONT
+
+    page, text = Image.new("RGB", (900, 200), "white"), "Enable register file usage statistics."
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 80), text, font=ImageFont.truetype(FONT, 22), fill="black")
+    x0, y0, _, y1 = draw.textbbox((60, 80), text, font=ImageFont.truetype(FONT, 22))
+    draw.rectangle([x0 - 5, y0 - 7, 850, y1 + 7], outline="black", width=1)
+    assert OCR("genocr-small").read(page).text == text  # a name is loaded as OCR.load loads it
+
+
 def test_a_whole_page_in_format_mode_is_read_block_by_block() -> None:
     from tests_helpers import draw_formatted_page
 
