@@ -8,6 +8,7 @@ characters into line blobs, and take their boxes.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -82,6 +83,28 @@ def deskew_angle(image: Image.Image, max_angle: float = 8.0) -> float:
     if abs(best) < SKEW_MIN or sharpness(best) < SKEW_GAIN * sharpness(0.0):
         return 0.0
     return best
+
+
+def turn(image: Image.Image, angle: float, fill: tuple[int, ...]) -> Image.Image:
+    """``image.rotate(angle, Image.BICUBIC, expand=True, fillcolor=fill)``, pixel for pixel the same
+    geometry, by OpenCV: Pillow's bicubic took 12 ms for a 1,400 x 190 slice and 190 ms for a page
+    on this CPU, a third of a skewed slice's reading; OpenCV takes a quarter of that."""
+    w, h = image.size
+    a = -math.radians(angle)
+    cos, sin = round(math.cos(a), 15), round(math.sin(a), 15)
+    xs = [cos * x + sin * y for x, y in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+    ys = [-sin * x + cos * y for x, y in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+    nw = math.ceil(max(xs) + w / 2) - math.floor(min(xs) + w / 2)
+    nh = math.ceil(max(ys) + h / 2) - math.floor(min(ys) + h / 2)
+    # Output pixel centre (x + 0.5, y + 0.5) -> input point, as Pillow maps it, in OpenCV's
+    # pixel-centred coordinates (its pixel i is Pillow's i + 0.5).
+    cx, cy = -(nw / 2), -(nh / 2)
+    m = np.array([[cos, sin, cos * (cx + 0.5) + sin * (cy + 0.5) + w / 2 - 0.5],
+                  [-sin, cos, -sin * (cx + 0.5) + cos * (cy + 0.5) + h / 2 - 0.5]])
+    mode = image.mode if image.mode in ("L", "RGB") else "RGB"
+    out = cv2.warpAffine(np.asarray(image.convert(mode)), m, (nw, nh), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=fill if mode == "RGB" else fill[0])
+    return Image.fromarray(out, mode)
 
 
 def paper_colour(image: Image.Image) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from PIL import Image
 from genocr.errors import InputError, OptionError
 from genocr.io import DEFAULT_LIMITS, Limits, Page, iter_pages, load_pages
 from genocr.layout.blocks import LayoutBlock, find_blocks, settle, union
-from genocr.layout.lines import clear_rules, crop_box, deskew_angle, find_lines, paper_colour, rotate_box
+from genocr.layout.lines import clear_rules, crop_box, deskew_angle, find_lines, paper_colour, rotate_box, turn
 from genocr.models.base import OCRModel
 from genocr.models.registry import DEFAULT_MODEL, features_of, load_model
 from genocr.predict.generation import DecodeConfig
@@ -373,7 +373,7 @@ def _upright(image: Image.Image, origin: tuple[int, int]) -> tuple[Image.Image, 
     """``image`` turned to set its lines level (a skewed scan is read upright), the function that
     puts a box on it back on the page (``image`` sits at ``origin``), and the angle."""
     skew = deskew_angle(image)
-    view = image.rotate(skew, Image.BICUBIC, expand=True, fillcolor=paper_colour(image)) if skew else image
+    view = turn(image, skew, paper_colour(image)) if skew else image
     return view, functools.partial(_to_page, angle=skew, view_size=view.size, size=image.size, origin=origin), skew
 
 

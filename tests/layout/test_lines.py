@@ -4,7 +4,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import pytest
 
-from genocr.layout.lines import clear_rules, crop_line, find_lines, reading_order
+from genocr.layout.lines import clear_rules, crop_line, find_lines, reading_order, turn
 from tests_helpers import FONT, draw_page
 
 
@@ -158,6 +158,20 @@ def test_rules_across_a_crop_are_painted_over_and_its_glyphs_kept(ink: str, pape
     changed = np.flatnonzero((before != after).any(axis=0))
     assert set(changed) <= {3, 4, 5, 6, 249, 250, 251, 252} and {4, 250} <= set(changed)
     assert (np.abs(after - np.median(before)) > 60).mean(axis=0).max() < 0.95
+
+
+@pytest.mark.parametrize("mode, fill", [("RGB", (250, 240, 230)), ("L", (250,))])
+@pytest.mark.parametrize("angle", [2.5, -1.3, 7.9, 0.4])
+def test_turn_is_pillows_rotate_with_expand(mode: str, fill: tuple[int, ...], angle: float) -> None:
+    """The same size and placement as Pillow's rotate: boxes turned back onto the page assume it."""
+    page = Image.new(mode, (600, 200), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text((20, 50), "Hello skewed world 123", font=ImageFont.truetype(FONT, 40), fill="black")
+    draw.rectangle([5, 5, 594, 194], outline="black", width=3)
+    ours = np.asarray(turn(page, angle, fill)).astype(int)
+    pillows = np.asarray(page.rotate(angle, Image.BICUBIC, expand=True, fillcolor=fill if mode == "RGB" else fill[0])).astype(int)
+    assert ours.shape == pillows.shape
+    assert np.abs(ours - pillows).mean() < 0.5 and (np.abs(ours - pillows) > 24).mean() == 0.0  # bicubic kernels differ a little
 
 
 def test_crop_line_adds_a_margin_within_the_image() -> None:
