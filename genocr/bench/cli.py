@@ -135,13 +135,23 @@ def batch_command(data: Path, model: str, workers: str, dask: bool, limit: int |
 @click.option("--formulas", "formula_sources", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Printed formulas for the formula suite, from the display formulas of the LaTeX sources "
                    "under this folder (repeatable)  [default out: ~/.cache/genocr/devsets/typeset-formulas, n 40].")
-def typeset_command(out: Path | None, count: int | None, seed: int, formatted: bool, formula_sources: tuple[Path, ...]) -> None:
+@click.option("--markdown", "markdown_sources", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="English pages from the Markdown files under this folder (repeatable; one page per file), "
+                   "set as the second set's LaTeX half is  [default out: ~/.cache/genocr/devsets/typeset-markdown, n 20].")
+def typeset_command(out: Path | None, count: int | None, seed: int, formatted: bool, formula_sources: tuple[Path, ...],
+                    markdown_sources: tuple[Path, ...]) -> None:
     """Typeset the second English dev set from the installed manual pages (see genocr/bench/typeset.py),
-    with --formatted the format suite's pages (genocr/bench/typeset_format.py), or with --formulas
-    a second set of printed formulas (genocr/bench/typeset_formulas.py)."""
-    if formatted and formula_sources:
-        raise OptionError("give --formatted or --formulas, not both")
-    if formula_sources:
+    with --formatted the format suite's pages (genocr/bench/typeset_format.py), with --formulas
+    a second set of printed formulas (genocr/bench/typeset_formulas.py), or with --markdown pages
+    of a book's held-out chapters."""
+    if sum(map(bool, (formatted, formula_sources, markdown_sources))) > 1:
+        raise OptionError("give one of --formatted, --formulas and --markdown")
+    if markdown_sources:
+        from genocr.bench.typeset import make_markdown_devset
+
+        click.echo(make_markdown_devset(list(markdown_sources), out or datasets.HOME / "devsets" / "typeset-markdown",
+                                        count or 20, seed))
+    elif formula_sources:
         from genocr.bench.typeset_formulas import make_formula_devset
 
         click.echo(make_formula_devset(list(formula_sources), out or datasets.HOME / "devsets" / "typeset-formulas",

@@ -107,9 +107,11 @@ def check_data_dir(root: Path) -> None:
 
 
 def engine_fingerprint() -> str:
-    """Hash of the data engine's source: a changed generator must not reuse a stale cache."""
+    """Hash of the data engine's source and corpora: a changed generator must not reuse a stale
+    cache."""
     digest = hashlib.sha1()
-    for path in sorted((Path(__file__).resolve().parents[1] / "data").rglob("*.py")):
+    data = Path(__file__).resolve().parents[1] / "data"
+    for path in sorted([*data.rglob("*.py"), *data.glob("corpora/*")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 

@@ -112,13 +112,13 @@ def _tex_escape(text: str) -> str:
     return "".join(c for c in text if ord(c) < 0x180 or c in "‘’“”–—•…")  # what T1 and inputenc set
 
 
-def latex_pdf(man: Path, work: Path, rng: np.random.Generator) -> tuple[bytes, str]:
-    """The manual page's text set by pdflatex in one of our templates."""
+def latex_pdf(title: str, pieces: list[tuple[str, str]], work: Path, rng: np.random.Generator) -> tuple[bytes, str]:
+    """A document's (kind, text) pieces (:func:`man_text`) set by pdflatex in one of our templates."""
     faces, face_name = FACES[int(rng.integers(len(FACES)))]
     columns = "twocolumn" if rng.random() < 0.4 else "onecolumn"
     size = int(rng.choice([10, 11, 12]))
     body = []
-    for kind, text in man_text(man, work)[:120]:
+    for kind, text in pieces[:120]:
         t = _tex_escape(text)
         if kind == "heading":
             if rng.random() < 0.3:  # a heading set light on a dark bar
@@ -144,7 +144,7 @@ def latex_pdf(man: Path, work: Path, rng: np.random.Generator) -> tuple[bytes, s
         "\\usepackage[utf8]{inputenc}", faces,
         f"\\usepackage[margin={rng.uniform(0.7, 1.2):.2f}in,{rng.choice(['a4paper', 'letterpaper'])}]{{geometry}}",
         "\\usepackage{xcolor}", "\\pagestyle{plain}", "\\begin{document}",
-        f"\\title{{{_tex_escape(man.name.split('.')[0])}}}\\date{{}}\\maketitle" if rng.random() < 0.5 else "",
+        f"\\title{{{_tex_escape(title)}}}\\date{{}}\\maketitle" if rng.random() < 0.5 else "",
         *body, "\\end{document}"])
     (work / "page.tex").write_text(tex, encoding="utf-8")
     _run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "page.tex"], work)
@@ -194,34 +194,69 @@ def render_page(pdf: Path, number: int) -> bytes:
 def make_devset(out: Path, n: int = 24, seed: int = 0) -> Path:
     """``n`` pages (half groff, half LaTeX) into ``out`` with a ``manifest.tsv`` that
     ``genocr bench text --data OUT`` reads; returns the manifest's path."""
-    absent = missing_tools()
-    if absent:
-        raise OptionError(f"typesetting the dev set needs {', '.join(absent)} (apt-get install groff poppler-utils texlive-latex-extra)")
+    _check_tools()
     rng = np.random.default_rng(seed)
     rows = []
-    folder = out / "doc_page_en"
-    folder.mkdir(parents=True, exist_ok=True)
     for i, man in enumerate(man_pages(rng, n)):
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            make = groff_pdf if i % 2 == 0 else latex_pdf
-            pdf_bytes, how = make(man, work, rng)
-            pdf = work / "doc.pdf"
-            pdf.write_bytes(pdf_bytes)
-            import pypdfium2 as pdfium
-
-            doc = pdfium.PdfDocument(str(pdf))
-            count = len(doc)
-            doc.close()
-            number = 1 if count == 1 else int(rng.integers(1, min(count, 3) + 1))
-            item = f"{man.name[: -len('.1.gz')]}_{'groff' if make is groff_pdf else 'latex'}_p{number}"
-            atomic_write(folder / f"{item}.png", render_page(pdf, number))
-            atomic_write(folder / f"{item}.txt", page_text(pdf, number))
-            atomic_write(folder / f"{item}.boxes.json", json.dumps({"dpi": DPI, "lines": page_boxes(pdf, number)}))
+            if i % 2 == 0:
+                (pdf, how), setter = groff_pdf(man, work, rng), "groff"
+            else:
+                (pdf, how), setter = latex_pdf(man.name.split(".")[0], man_text(man, work), work, rng), "latex"
+            item, number = _save_page(pdf, out, f"{man.name[: -len('.1.gz')]}_{setter}", work, rng)
         rows.append({"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
                      "gt_path": f"doc_page_en/{item}.txt", "source": f"{man} (page {number}), {how}",
                      "license": "the manual page's own package licence (Debian, /usr/share/doc/*/copyright)"})
     return write_manifest(out, rows)
+
+
+def make_markdown_devset(sources: list[Path], out: Path, n: int = 20, seed: int = 0) -> Path:
+    """``n`` pages typeset as :func:`make_devset`'s LaTeX half is, from ``n`` Markdown files
+    under ``sources`` (a book's held-out chapters: a check on text no run trained on)."""
+    from genocr.data import prose
+
+    _check_tools()
+    files = sorted(f for s in sources for f in ([s] if s.is_file() else s.rglob("*.md")))
+    if len(files) < n:
+        raise OptionError(f"{n} pages need {n} Markdown files; found {len(files)} under {', '.join(map(str, sources))}")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in sorted(rng.choice(len(files), n, replace=False).tolist()):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            pdf, how = latex_pdf(files[k].stem, list(prose.blocks(files[k].read_text(encoding="utf-8"))), work, rng)
+            item, number = _save_page(pdf, out, f"{files[k].stem}_latex", work, rng)
+        rows.append({"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
+                     "gt_path": f"doc_page_en/{item}.txt", "source": f"{files[k]} (page {number}), {how}",
+                     "license": "the Markdown source's own (see its repository)"})
+    return write_manifest(out, rows)
+
+
+def _check_tools() -> None:
+    absent = missing_tools()
+    if absent:
+        raise OptionError(f"typesetting the dev set needs {', '.join(absent)} (apt-get install groff poppler-utils texlive-latex-extra)")
+
+
+def _save_page(pdf_bytes: bytes, out: Path, stem: str, work: Path, rng: np.random.Generator) -> tuple[str, int]:
+    """One of the PDF's first three pages (at random) as ``out/doc_page_en/STEM_pN``: its image,
+    text layer and word boxes. Returns the item's name and the page's number."""
+    import pypdfium2 as pdfium
+
+    pdf = work / "doc.pdf"
+    pdf.write_bytes(pdf_bytes)
+    doc = pdfium.PdfDocument(str(pdf))
+    count = len(doc)
+    doc.close()
+    number = 1 if count == 1 else int(rng.integers(1, min(count, 3) + 1))
+    item = f"{stem}_p{number}"
+    folder = out / "doc_page_en"
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / f"{item}.png", render_page(pdf, number))
+    atomic_write(folder / f"{item}.txt", page_text(pdf, number))
+    atomic_write(folder / f"{item}.boxes.json", json.dumps({"dpi": DPI, "lines": page_boxes(pdf, number)}))
+    return item, number
 
 
 def write_manifest(out: Path, rows: list[dict[str, str]]) -> Path:

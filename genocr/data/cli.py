@@ -8,6 +8,7 @@ import click
 
 from ..errors import InputError
 from .engine import kind_names, make
+from . import prose
 from .formulas import CORPUS, build
 from .shards import read_shards
 from .sheet import contact_sheet
@@ -60,3 +61,14 @@ def formulas_cmd(sources: tuple[str, ...], out: str | None) -> None:
     under SOURCES (only those that typeset with the math kind's packages are kept)."""
     path = Path(out) if out else CORPUS
     click.echo(f"wrote {build([Path(s) for s in sources], path)} formulas to {path}")
+
+
+@data_cli.command("prose")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Corpus file [default: the package's corpora/prose_en.txt.gz, which the English text kinds read].")
+def prose_cmd(sources: tuple[str, ...], out: str | None) -> None:
+    """Build the English text kinds' corpus of technical prose from the Markdown files under
+    SOURCES (files or folders): the sentences of their paragraphs, lists and headings."""
+    path = Path(out) if out else prose.CORPUS
+    click.echo(f"wrote {prose.build([Path(s) for s in sources], path)} sentences to {path}")

@@ -65,13 +65,17 @@ def english_words() -> tuple[str, ...]:
 
 @cache
 def english_sentences() -> tuple[str, ...]:
-    """Plain prose sentences from the Python reference text that ships with every CPython."""
+    """Plain prose sentences from the Python reference text that ships with every CPython, and
+    the technical prose of the books in ``corpora/prose_en.txt.gz`` (``genocr.data.prose``)."""
     from pydoc_data.topics import topics
+
+    from . import prose
 
     text = re.sub(r"\s+", " ", " ".join(topics[k] for k in sorted(topics)))
     sentences = re.split(r"(?<=[.!?])\s+", text)
-    return tuple(s for s in sentences if 20 < len(s) < 220
-                 and re.fullmatch(r"[A-Z][A-Za-z0-9 ,;:()'\"\-]+[.!?]", s))
+    reference = tuple(s for s in sentences if 20 < len(s) < 220
+                      and re.fullmatch(r"[A-Z][A-Za-z0-9 ,;:()'\"\-]+[.!?]", s))
+    return reference + prose.load()
 
 
 @cache
@@ -128,9 +132,9 @@ def sentence(rng: np.random.Generator, lang: str, bulleted: float | None = None)
         if r < 0.75:
             return _chinese_sentence(rng)
         return faker(rng, choice(rng, ZH_LOCALES)).sentence().rstrip(".") + "。"
-    if r < 0.4:
+    if r < REAL:
         text = choice(rng, english_sentences())
-    elif r < 0.85:
+    elif r < REAL + 0.35:
         text = faker(rng, choice(rng, LATIN_LOCALES)).sentence(nb_words=int(rng.integers(4, 16)))
     else:
         words = [choice(rng, english_words()) for _ in range(int(rng.integers(3, 12)))]
@@ -144,6 +148,10 @@ def sentence(rng: np.random.Generator, lang: str, bulleted: float | None = None)
     return f"{choice(rng, BULLETS)} {text}" if rng.random() < (BULLETED if bulleted is None else bulleted) else text
 
 
+# Share of English sentences that are real prose (the rest: Faker's word salad, 0.35, and rare
+# words strung together). 0.4 until engine v8, which added the technical prose of
+# corpora/prose_en.txt.gz to the Python reference's thousand sentences.
+REAL = 0.55
 # Real pages are full of what prose lacks, and run 4 misread it: digits beside letters ("Form
 # 1O4O" for 1040, "Pub. S19"), numbers joined by en dashes, section signs, inline equations and
 # key=value settings ("lang-en"), web addresses; run 6 misread dollar amounts ("$85" as "l 8O"),

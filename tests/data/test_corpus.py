@@ -53,7 +53,7 @@ def test_english_sentences_carry_the_symbols_of_technical_text():
     text = "".join(corpus.sentence(rng, "en") for _ in range(4000))
     per_10k = {ch: text.count(ch) / len(text) * 1e4 for ch in "|*&@`#0"}
     assert all(rate > 1.0 for rate in per_10k.values()), per_10k
-    assert per_10k["0"] > 0.8 * text.count("1") / len(text) * 1e4  # zeros as often as documents have them
+    assert per_10k["0"] > 10.0  # zeros as often as technical text has them (Python's reference: 10)
 
 
 def test_symbol_tokens_are_printable_pieces_of_every_kind():
