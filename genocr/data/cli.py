@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from .engine import kind_names, make
 from . import prose
+from .engine import kind_names, make
 from .formulas import CORPUS, build
 from .shards import read_shards
 from .sheet import contact_sheet
