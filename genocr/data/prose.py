@@ -22,8 +22,8 @@ from ..models.alphabet import ALPHABET
 
 CORPUS = Path(__file__).parent / "corpora" / "prose_en.txt.gz"
 MIN_CHARS, MAX_CHARS = 20, 220  # as the Python reference's sentences are cut
-_MARKUP = (
-    (re.compile(r"<!--.*?-->", re.S), ""),  # comments
+_COMMENT = re.compile(r"<!--.*?-->", re.S)  # may span lines: taken out of the whole text first
+_MARKUP = (  # inline markup, taken out of each block
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](target)
     (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # [text][reference]
     (re.compile(r"<[^>\n]+>"), ""),  # HTML tags
@@ -37,15 +37,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 def blocks(text: str) -> Iterator[tuple[str, str]]:
     """A Markdown document as (kind, text) pieces: ``heading`` and ``para`` (a paragraph or list
     item on one line, markup removed) and ``code`` (one line of a fenced block, as written)."""
-    text = _MARKUP[0][0].sub("", text)
+    text = _COMMENT.sub("", text)
     para: list[str] = []
     fenced = False
-
-    def prose(kind: str, line: str) -> tuple[str, str]:
-        for pattern, repl in _MARKUP[1:]:
-            line = pattern.sub(repl, line)
-        return kind, re.sub(r"\s+", " ", line).strip()
-
     for line in text.splitlines() + [""]:
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
@@ -59,14 +53,20 @@ def blocks(text: str) -> Iterator[tuple[str, str]]:
         heading = line.startswith("#")
         item = re.match(r"^\s*([-*+]|\d+\.)\s+", line)
         if (heading or item or not line.strip()) and para:
-            yield prose("para", " ".join(para))
+            yield "para", _clean(" ".join(para))
             para = []
         if heading:
-            yield prose("heading", line.lstrip("#"))
+            yield "heading", _clean(line.lstrip("#"))
         elif line.strip():
             para.append(line[item.end():] if item else line.strip())
     if para:
-        yield prose("para", " ".join(para))
+        yield "para", _clean(" ".join(para))
+
+
+def _clean(block: str) -> str:
+    for pattern, repl in _MARKUP:
+        block = pattern.sub(repl, block)
+    return re.sub(r"\s+", " ", block).strip()
 
 
 def sentences(texts: Iterable[str]) -> list[str]:

@@ -92,8 +92,9 @@ def turn(image: Image.Image, angle: float, fill: tuple[int, ...]) -> Image.Image
     w, h = image.size
     a = -math.radians(angle)
     cos, sin = round(math.cos(a), 15), round(math.sin(a), 15)
-    xs = [cos * x + sin * y for x, y in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
-    ys = [-sin * x + cos * y for x, y in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
+    corners = ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))  # about the centre
+    xs = [cos * x + sin * y for x, y in corners]
+    ys = [-sin * x + cos * y for x, y in corners]
     nw = math.ceil(max(xs) + w / 2) - math.floor(min(xs) + w / 2)
     nh = math.ceil(max(ys) + h / 2) - math.floor(min(ys) + h / 2)
     # Output pixel centre (x + 0.5, y + 0.5) -> input point, as Pillow maps it, in OpenCV's
