@@ -4,7 +4,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import pytest
 
-from genocr.layout.lines import clear_rules, crop_line, find_lines, reading_order, turn
+from genocr.layout.lines import _cut_at_gutters, clear_rules, crop_line, find_lines, reading_order, turn
 from tests_helpers import FONT, draw_page
 
 
@@ -185,6 +185,39 @@ def test_a_line_reaching_into_the_gutter_stays_in_its_column() -> None:
     right = [(230, y, 420, y + 12) for y in range(0, 100, 20)]
     left[2] = (10, 40, 204, 52)  # a justified line a little longer than the others
     assert reading_order(left + right, 430) == left + right
+
+
+def _columns_with_smeared_boxes(hyphen_end: int) -> tuple[np.ndarray, list, list]:
+    """Two justified columns of 30 lines as ink and as the line finder's boxes, each wider than
+    its ink by a smear's margin of 9 px; every tenth left line ends in a hyphen at ``hyphen_end``."""
+    mask = np.zeros((1000, 420), np.uint8)
+    left, right = [], []
+    for i in range(30):
+        y, end = 20 + 30 * i, hyphen_end if i % 10 == 3 else 190
+        mask[y : y + 14, 10:end] = mask[y : y + 14, 212:400] = 255
+        left.append((1, y - 4, end + 9, y + 18))
+        right.append((203, y - 4, 409, y + 18))
+    return mask, left, right
+
+
+def test_a_line_whose_box_reaches_over_a_narrow_gutter_is_cut_to_its_ink() -> None:
+    """The hyphenated lines' boxes cover the few blank columns between the columns' boxes:
+    uncut, each broke the page into bands read side by side (a held-out book page, NED 0.34)."""
+    mask, left, right = _columns_with_smeared_boxes(194)
+    boxes = sorted(left + right, key=lambda b: (b[1], b[0]))
+    assert reading_order(boxes, 420) != left + right
+    cut = _cut_at_gutters(boxes, mask, 11.0, 22.0)
+    assert reading_order(cut, 420) == [(*b[:2], 194, b[3]) if b[2] == 203 else b for b in left] + right
+
+
+def test_a_body_line_bridged_over_a_gutter_is_cut_and_a_tall_one_is_not() -> None:
+    mask, left, right = _columns_with_smeared_boxes(190)
+    bridged = (1, 440, 409, 462)  # line 14 of both columns smeared into one blob
+    boxes = [b for b in left + right if b[1] != 436] + [bridged]
+    cut = _cut_at_gutters(boxes, mask, 11.0, 22.0)
+    assert (1, 440, 190, 462) in cut and (212, 440, 409, 462) in cut and bridged not in cut
+    tall = (1, 430, 409, 472)  # a heading twice the body's height, its word space over the gutter
+    assert tall in _cut_at_gutters([b for b in boxes if b != bridged] + [tall], mask, 11.0, 22.0)
 
 
 def _two_lines_joined(dashes: bool) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
