@@ -197,7 +197,7 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
 def _cut_at_gutters(lines: list[Box], mask: np.ndarray, x_height: float, line_height: float) -> list[Box]:
     """Lines cut where they cross a column gutter with no ink in it. A box is its smeared blob's,
     wider than its ink by the smear: where the gutter is little wider than the smear, a line's
-    box reaches into it and crossed it, and each such line broke the columns into bands read
+    box reached over it, and each such line broke the columns into bands read
     side by side (NED 0.34 on a held-out two-column book page). An empty side is dropped; a
     line of body height whose two sides hold ink (the smear bridged the gutter) is cut when the
     blank it has there is wide, ``GUTTER_GAP`` x-heights, wider than a word space; a larger title's
@@ -215,12 +215,14 @@ def _cut_at_gutters(lines: list[Box], mask: np.ndarray, x_height: float, line_he
             continue
         g0, g1 = crossed[0]
         left, right = np.flatnonzero(inked[: g0 - x0]), np.flatnonzero(inked[g1 - x0 + 1 :])
-        if not left.size or not right.size:  # the smear's margin only: the box ends at its ink
-            out.append((x0, y0, x0 + int(left[-1]) + 1, y1) if left.size else (g1 + 1 + int(right[0]), y0, x1, y1))
-            continue
-        blank = (g1 + 1 + int(right[0])) - (x0 + int(left[-1]) + 1)
-        if blank >= GUTTER_GAP * x_height and y1 - y0 < 1.5 * line_height:
-            out += [(x0, y0, x0 + int(left[-1]) + 1, y1), (g1 + 1 + int(right[0]), y0, x1, y1)]
+        left_end = x0 + int(left[-1]) + 1 if left.size else None
+        right_start = g1 + 1 + int(right[0]) if right.size else None
+        if right_start is None:  # the smear's margin only: the box ends at its ink
+            out.append((x0, y0, left_end, y1))
+        elif left_end is None:
+            out.append((right_start, y0, x1, y1))
+        elif right_start - left_end >= GUTTER_GAP * x_height and y1 - y0 < 1.5 * line_height:
+            out += [(x0, y0, left_end, y1), (right_start, y0, x1, y1)]
         else:
             out.append(box)
     return out
