@@ -204,10 +204,8 @@ def make_devset(out: Path, n: int = 24, seed: int = 0) -> Path:
                 (pdf, how), setter = groff_pdf(man, work, rng), "groff"
             else:
                 (pdf, how), setter = latex_pdf(man.name.split(".")[0], man_text(man, work), work, rng), "latex"
-            item, number = _save_page(pdf, out, f"{man.name[: -len('.1.gz')]}_{setter}", work, rng)
-        rows.append({"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
-                     "gt_path": f"doc_page_en/{item}.txt", "source": f"{man} (page {number}), {how}",
-                     "license": "the manual page's own package licence (Debian, /usr/share/doc/*/copyright)"})
+            rows.append(_save_page(pdf, out, f"{man.name[: -len('.1.gz')]}_{setter}", work, rng, (man, how),
+                                   "the manual page's own package licence (Debian, /usr/share/doc/*/copyright)"))
     return write_manifest(out, rows)
 
 
@@ -217,7 +215,7 @@ def make_markdown_devset(sources: list[Path], out: Path, n: int = 20, seed: int 
     from genocr.data import prose
 
     _check_tools()
-    files = sorted(f for s in sources for f in ([s] if s.is_file() else s.rglob("*.md")))
+    files = prose.markdown_files(sources)
     if len(files) < n:
         raise OptionError(f"{n} pages need {n} Markdown files; found {len(files)} under {', '.join(map(str, sources))}")
     rng = np.random.default_rng(seed)
@@ -226,10 +224,8 @@ def make_markdown_devset(sources: list[Path], out: Path, n: int = 20, seed: int 
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             pdf, how = latex_pdf(files[k].stem, list(prose.blocks(files[k].read_text(encoding="utf-8"))), work, rng)
-            item, number = _save_page(pdf, out, f"{files[k].stem}_latex", work, rng)
-        rows.append({"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
-                     "gt_path": f"doc_page_en/{item}.txt", "source": f"{files[k]} (page {number}), {how}",
-                     "license": "the Markdown source's own (see its repository)"})
+            rows.append(_save_page(pdf, out, f"{files[k].stem}_latex", work, rng, (files[k], how),
+                                   "the Markdown source's own (see its repository)"))
     return write_manifest(out, rows)
 
 
@@ -239,9 +235,11 @@ def _check_tools() -> None:
         raise OptionError(f"typesetting the dev set needs {', '.join(absent)} (apt-get install groff poppler-utils texlive-latex-extra)")
 
 
-def _save_page(pdf_bytes: bytes, out: Path, stem: str, work: Path, rng: np.random.Generator) -> tuple[str, int]:
+def _save_page(pdf_bytes: bytes, out: Path, stem: str, work: Path, rng: np.random.Generator,
+               origin: tuple[Path, str], licence: str) -> dict[str, str]:
     """One of the PDF's first three pages (at random) as ``out/doc_page_en/STEM_pN``: its image,
-    text layer and word boxes. Returns the item's name and the page's number."""
+    text layer and word boxes. Returns its manifest row; ``origin`` is the source file and how it
+    was set."""
     import pypdfium2 as pdfium
 
     pdf = work / "doc.pdf"
@@ -256,7 +254,8 @@ def _save_page(pdf_bytes: bytes, out: Path, stem: str, work: Path, rng: np.rando
     atomic_write(folder / f"{item}.png", render_page(pdf, number))
     atomic_write(folder / f"{item}.txt", page_text(pdf, number))
     atomic_write(folder / f"{item}.boxes.json", json.dumps({"dpi": DPI, "lines": page_boxes(pdf, number)}))
-    return item, number
+    return {"category": "doc_page_en", "item_id": item, "image_path": f"doc_page_en/{item}.png",
+            "gt_path": f"doc_page_en/{item}.txt", "source": f"{origin[0]} (page {number}), {origin[1]}", "license": licence}
 
 
 def write_manifest(out: Path, rows: list[dict[str, str]]) -> Path:

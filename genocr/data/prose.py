@@ -84,10 +84,15 @@ def sentences(texts: Iterable[str]) -> list[str]:
     return list(out)
 
 
+def markdown_files(sources: list[Path]) -> list[Path]:
+    """The files given and the ``.md`` files under the folders given, sorted."""
+    return sorted(f for s in sources for f in ([s] if s.is_file() else s.rglob("*.md")))
+
+
 def build(sources: list[Path], path: Path = CORPUS) -> int:
     """Write the sentences of the ``.md`` files in ``sources`` (files or folders) to ``path``;
     returns how many."""
-    files = sorted(f for s in sources for f in ([s] if s.is_file() else s.rglob("*.md")))
+    files = markdown_files(sources)
     if not files:
         raise InputError(f"no Markdown files in {', '.join(map(str, sources))}")
     found = sentences(f.read_text(encoding="utf-8", errors="replace") for f in files)

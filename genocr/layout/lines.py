@@ -209,11 +209,14 @@ def _cut_at_gutters(lines: list[Box], mask: np.ndarray, x_height: float, line_he
     for box in lines:
         x0, y0, x1, y1 = box
         crossed = [(g0, g1) for g0, g1 in gutters if x0 < g0 and g1 < x1]
-        inked = (mask[y0:y1, x0:x1] > 0).any(axis=0)
-        if len(crossed) != 1 or inked[crossed[0][0] - x0 : crossed[0][1] - x0 + 1].any():
+        if len(crossed) != 1:
             out.append(box)
             continue
         g0, g1 = crossed[0]
+        inked = (mask[y0:y1, x0:x1] > 0).any(axis=0)
+        if inked[g0 - x0 : g1 - x0 + 1].any():
+            out.append(box)
+            continue
         left, right = np.flatnonzero(inked[: g0 - x0]), np.flatnonzero(inked[g1 - x0 + 1 :])
         left_end = x0 + int(left[-1]) + 1 if left.size else None
         right_start = g1 + 1 + int(right[0]) if right.size else None
