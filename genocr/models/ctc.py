@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -101,12 +102,13 @@ class VisionCTC(nn.Module):
         )
 
     def decode(self, states: torch.Tensor, grid_thw: torch.Tensor) -> list[str]:
-        """Greedy CTC: the best class per step, repeats merged, blanks dropped."""
+        """Each image's text, decoded as the line reader's (:func:`genocr.models.line.ctc_decode`)."""
+        from genocr.models.line import ctc_decode
+
         out = []
         for cols in self.columns(states, grid_thw):
-            best = self.logits(cols).argmax(-1).tolist()
-            out.append("".join(self.alphabet[c] for i, c in enumerate(best)
-                               if c != self.blank and (i == 0 or c != best[i - 1])))
+            log_probs = self.logits(cols).float().log_softmax(-1).detach().cpu().numpy()
+            out.append(ctc_decode(log_probs[None], np.array([len(log_probs)]), self.alphabet)[0].text)
         return out
 
     def save(self, folder: Path) -> None:

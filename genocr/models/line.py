@@ -113,34 +113,91 @@ def batch_arrays(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Reading:
-    """One view read by greedy CTC: its text, a confidence (the mean probability of the steps
-    that emitted a character; 1.0 for an empty reading), and each character's first and last
-    step and its probability."""
+    """One view read by CTC: its text, a confidence (the mean probability of the steps that
+    emitted a character; 1.0 for an empty reading), and each character's first and last step
+    and its probability."""
 
     text: str
     confidence: float
     spans: list[tuple[str, int, int, float]]
 
 
-def ctc_greedy(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[Reading]:
-    """Greedy CTC per view: the best label per step, repeats merged, blanks (the last label)
-    dropped. Steps past a view's own count are padding."""
+LIKELY = 0.1  # a label under this probability at a step is not followed
+BEAM = 8  # labellings kept while summing over an unsure stretch
+
+
+def ctc_decode(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[Reading]:
+    """CTC decoding per view: the best label per step, except where two letters are likely at
+    a step; there, the labelling with the most probability summed over its alignments.
+
+    Greedy decoding takes the single likeliest alignment. Where an "i" held over three steps
+    ends on a step that is "l" at 0.44 and "i" at 0.43, it reads "ill" for the "il" of "will",
+    though the alignments that spell "il" hold 0.56 (v2 run 7 read "willl" four times on the
+    second dev set's pages). Each stretch between steps where only the blank is likely can be
+    decoded apart; the stretches that hold such a step are decoded by prefix beam search. Steps
+    past a view's own count are padding."""
     blank = len(alphabet)
-    labels, best = log_probs.argmax(-1), np.exp(log_probs.max(-1))
     out = []
-    for lab, prob, n in zip(labels, best, steps.tolist()):
-        spans: list[tuple[str, int, int, float]] = []
-        prev = blank
-        for t, c in enumerate(lab[:n].tolist()):
-            if c != blank and c != prev:
-                spans.append((alphabet[c], t, t, float(prob[t])))
-            elif c != blank:  # the same label held on: its span grows
-                ch, first, _, p = spans[-1]
-                spans[-1] = (ch, first, t, max(p, float(prob[t])))
-            prev = c
-        text = "".join(s[0] for s in spans)
-        out.append(Reading(text, float(np.mean([s[3] for s in spans])) if spans else 1.0, spans))
+    for lp, n in zip(log_probs, steps.tolist()):
+        lp = lp[:n]
+        path = lp.argmax(-1)
+        likely = lp >= np.log(LIKELY)
+        likely[np.arange(n), path] = True
+        unsure = np.nonzero(likely[:, :blank].sum(-1) > 1)[0]  # two letters likely
+        if len(unsure):
+            quiet = np.nonzero(~likely[:, :blank].any(-1))[0]  # only the blank is likely
+            for i in np.unique(np.searchsorted(quiet, unsure)):  # the stretches that hold unsure steps
+                a = quiet[i - 1] + 1 if i else 0
+                b = quiet[i] if i < len(quiet) else n
+                path[a:b] = _beam(np.exp(lp[a:b]), likely[a:b], blank)
+        out.append(_reading(path, np.exp(lp[np.arange(n), path]), alphabet))
     return out
+
+
+def _beam(probs: np.ndarray, likely: np.ndarray, blank: int) -> list[int]:
+    """Prefix beam search over a stretch that follows a blank: the likeliest alignment of the
+    labelling with the most probability summed over its alignments."""
+    # labelling -> {ends in a blank, ends in a label}: [summed probability, best alignment's, it]
+    beams: dict[tuple[int, ...], dict[bool, list[Any]]] = {(): {True: [1.0, 1.0, []]}}
+    for p, ok in zip(probs, likely):
+        grown: dict[tuple[int, ...], dict[bool, list[Any]]] = {}
+        for prefix, ends in beams.items():
+            for k in np.nonzero(ok)[0].tolist():
+                for on_blank, (total, best, path) in ends.items():
+                    if k == blank:
+                        key, end = prefix, True
+                    elif prefix and prefix[-1] == k and not on_blank:
+                        key, end = prefix, False  # the same label held on
+                    else:
+                        key, end = prefix + (k,), False
+                    entry = grown.setdefault(key, {}).setdefault(end, [0.0, -1.0, None])
+                    entry[0] += total * p[k]
+                    if best * p[k] > entry[1]:
+                        entry[1], entry[2] = best * p[k], path + [k]
+        beams = dict(sorted(grown.items(), key=lambda kv: -sum(e[0] for e in kv[1].values()))[:BEAM])
+        # rescaled at each step, as every labelling takes the same steps: a long stretch would
+        # take the products below the smallest float
+        top = [max(v[i] for e in beams.values() for v in e.values()) or 1.0 for i in (0, 1)]
+        for e in beams.values():
+            for v in e.values():
+                v[0], v[1] = v[0] / top[0], v[1] / top[1]
+    ends = max(beams.values(), key=lambda e: sum(v[0] for v in e.values()))
+    return max(ends.values(), key=lambda v: v[1])[2]
+
+
+def _reading(path: np.ndarray, probs: np.ndarray, alphabet: str) -> Reading:
+    """An alignment's text (each run of one label is a character, blanks, the last label, are
+    dropped), from its label and that label's probability at each step."""
+    if not len(path):
+        return Reading("", 1.0, [])
+    starts = np.r_[0, np.nonzero(np.diff(path))[0] + 1]
+    ends = np.r_[starts[1:], len(path)] - 1
+    best = np.maximum.reduceat(probs, starts)
+    labels = path[starts]
+    spans = [(alphabet[c], a, b, p) for c, a, b, p in zip(labels.tolist(), starts.tolist(), ends.tolist(), best.tolist())
+             if c != len(alphabet)]
+    text = "".join(s[0] for s in spans)
+    return Reading(text, float(np.mean([s[3] for s in spans])) if spans else 1.0, spans)
 
 
 @register_family(FAMILY)
@@ -211,7 +268,7 @@ class GenocrLine(OCRModel):
         log_probs, steps = self.run(*batch_arrays(arrays))
         each = (time.perf_counter() - start) / max(1, len(crops))
         out = []
-        for reading, n, im, a in zip(ctc_greedy(log_probs, steps, c.alphabet), steps.tolist(), crops, arrays):
+        for reading, n, im, a in zip(ctc_decode(log_probs, steps, c.alphabet), steps.tolist(), crops, arrays):
             px = STRIDE / c.upsample * im.width / a.shape[1]  # crop pixels per CTC step
             chars = [(ch, first * px, (last + 1) * px, p) for ch, first, last, p in reading.spans]
             out.append(Generation(reading.text.strip(), int(n), len(reading.text), "stop", each,

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from genocr.bench.metrics import cer
-from genocr.models.line import LineConfig, ctc_greedy, line_array
+from genocr.models.line import LineConfig, ctc_decode, line_array
 from genocr.models.line_net import LineNet, batch_tensor, load_line_net, save_line_model
 from genocr.train.config import LineTrainConfig, Stage
 from genocr.train.data import Pair, PairStream, held_out_pairs
@@ -83,7 +83,7 @@ def read_pairs(net: LineNet, pairs: list[Pair], device: str, batch_size: int = 3
         for i in range(0, len(pairs), batch_size):
             views, widths = batch_tensor([line_array(p[0], c.height, c.max_width) for p in pairs[i : i + batch_size]])
             log_probs, steps = net(views.to(device), widths.to(device))
-            texts += [r.text.strip() for r in ctc_greedy(log_probs.float().cpu().numpy(), steps.cpu().numpy(), c.alphabet)]
+            texts += [r.text.strip() for r in ctc_decode(log_probs.float().cpu().numpy(), steps.cpu().numpy(), c.alphabet)]
     return texts
 
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageOps
 
 from genocr import OCR
 from genocr.errors import InputError, ModelError, OptionError
-from genocr.models.line import LineConfig, ctc_greedy, line_array
+from genocr.models.line import LineConfig, ctc_decode, line_array
 from genocr.models.line_net import LineNet, batch_tensor, export_onnx, load_line_net, save_line_model
 from tests_helpers import text_image
 
@@ -30,16 +30,42 @@ def test_steps_follow_each_view_width_not_the_padding() -> None:
     assert steps.tolist() == [10, 40]
 
 
-def test_greedy_decoding_merges_repeats_and_drops_blanks() -> None:
+def test_decoding_merges_repeats_and_drops_blanks() -> None:
     blank, a, b = 2, 0, 1
     path = [a, a, blank, a, b, b, blank, blank]
     log_probs = np.full((1, len(path), 3), -20.0, np.float32)
     log_probs[0, np.arange(len(path)), path] = np.log(0.5)
-    (reading,) = ctc_greedy(log_probs, np.array([len(path)]), "ab")
+    (reading,) = ctc_decode(log_probs, np.array([len(path)]), "ab")
     assert reading.text == "aab" and reading.confidence == pytest.approx(0.5)
     assert [(c, a, b) for c, a, b, _ in reading.spans] == [("a", 0, 1), ("a", 3, 3), ("b", 4, 5)]
-    (cut,) = ctc_greedy(log_probs, np.array([4]), "ab")  # steps past a view's width are ignored
+    (cut,) = ctc_decode(log_probs, np.array([4]), "ab")  # steps past a view's width are ignored
     assert cut.text == "aa"
+
+
+def test_decoding_sums_alignments_where_two_letters_are_likely() -> None:
+    """An "i" whose last step is "l" at 0.44 and "i" at 0.43: greedy reads "ill", but the
+    alignments that spell "il" hold more (0.43 + 0.13), and "il" is read."""
+    i, l, blank = 0, 1, 2
+    steps = [{i: 1.0}, {i: 1.0}, {l: 0.44, i: 0.43, blank: 0.13}, {blank: 1.0}, {l: 1.0}, {blank: 1.0}]
+    log_probs = np.full((1, len(steps), 3), np.log(1e-6), np.float32)
+    for t, step in enumerate(steps):
+        for k, p in step.items():
+            log_probs[0, t, k] = np.log(p)
+    greedy = "".join("il_"[k] for k in log_probs[0].argmax(-1))
+    assert greedy == "iil_l_"  # which merges to "ill"
+    (reading,) = ctc_decode(log_probs, np.array([len(steps)]), "il")
+    assert reading.text == "il"
+    assert [(c, a, b) for c, a, b, _ in reading.spans] == [("i", 0, 2), ("l", 4, 4)]
+    assert reading.confidence == pytest.approx(1.0)
+
+
+def test_a_long_unsure_stretch_is_decoded_without_underflow() -> None:
+    """700 steps where two letters and the blank are all likely: every alignment's probability
+    is far below the smallest float, and a labelling is still chosen."""
+    log_probs = np.log(np.tile(np.array([0.34, 0.33, 0.33], np.float32), (1, 700, 1)))
+    (reading,) = ctc_decode(log_probs, np.array([700]), "ab")
+    assert set(reading.text) <= {"a", "b"} and len(reading.text) >= 200
+    assert all(first <= last for _, first, last, _ in reading.spans)
 
 
 def test_views_are_normalised_to_dark_ink_on_light_paper() -> None:
@@ -73,7 +99,7 @@ def test_extending_the_alphabet_keeps_every_reading() -> None:
 
     def read() -> list[str]:
         log_probs, steps = net(*views)
-        return [r.text for r in ctc_greedy(log_probs.detach().numpy(), steps.numpy(), net.config.alphabet)]
+        return [r.text for r in ctc_decode(log_probs.detach().numpy(), steps.numpy(), net.config.alphabet)]
 
     before = read()
     net.extend_alphabet("xyz a")  # "a" is known already
