@@ -194,6 +194,11 @@ def find_lines(image: Image.Image, min_height: int = 6, ink: Ink | None = None) 
     return reading_order(lines, w, _band_breaks(horizontal, lines), _column_rules(vertical, lines))
 
 
+# The blank, in x-heights, where a line of body text that crosses a gutter is cut in two: wider
+# than a justified word space.
+GUTTER_GAP = 1.2
+
+
 def _cut_at_gutters(lines: list[Box], mask: np.ndarray, x_height: float, line_height: float) -> list[Box]:
     """Lines cut where they cross a column gutter with no ink in it. A box is its smeared blob's,
     wider than its ink by the smear: where the gutter is little wider than the smear, a line's
@@ -229,11 +234,6 @@ def _cut_at_gutters(lines: list[Box], mask: np.ndarray, x_height: float, line_he
         else:
             out.append(box)
     return out
-
-
-# The blank, in x-heights, where a line of body text that crosses a gutter is cut in two: wider
-# than a justified word space.
-GUTTER_GAP = 1.2
 
 
 def _short_lines(mask: np.ndarray) -> list[Box]:

@@ -27,6 +27,7 @@ from torch import nn
 
 from genocr.errors import OptionError
 from genocr.models.alphabet import ALPHABET
+from genocr.models.line import ctc_decode
 
 CTC_FILE = "ctc_head.safetensors"
 
@@ -103,8 +104,6 @@ class VisionCTC(nn.Module):
 
     def decode(self, states: torch.Tensor, grid_thw: torch.Tensor) -> list[str]:
         """Each image's text, decoded as the line reader's (:func:`genocr.models.line.ctc_decode`)."""
-        from genocr.models.line import ctc_decode
-
         out = []
         for cols in self.columns(states, grid_thw):
             log_probs = self.logits(cols).float().log_softmax(-1).detach().cpu().numpy()

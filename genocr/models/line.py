@@ -143,9 +143,10 @@ def ctc_decode(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[
         path = lp.argmax(-1)
         likely = lp >= np.log(LIKELY)
         likely[np.arange(n), path] = True
-        unsure = np.nonzero(likely[:, :blank].sum(-1) > 1)[0]  # two letters likely
+        letters = likely[:, :blank].sum(-1)
+        unsure = np.nonzero(letters > 1)[0]  # two letters likely
         if len(unsure):
-            quiet = np.nonzero(~likely[:, :blank].any(-1))[0]  # only the blank is likely
+            quiet = np.nonzero(letters == 0)[0]  # only the blank is likely
             for i in np.unique(np.searchsorted(quiet, unsure)):  # the stretches that hold unsure steps
                 a = quiet[i - 1] + 1 if i else 0
                 b = quiet[i] if i < len(quiet) else n
