@@ -128,7 +128,8 @@ BEAM = 8  # labellings kept while summing over an unsure stretch
 
 def ctc_decode(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[Reading]:
     """CTC decoding per view: the best label per step, except where two letters are likely at
-    a step; there, the labelling with the most probability summed over its alignments.
+    a step, or a letter and the blank between two runs of it; there, the labelling with the most
+    probability summed over its alignments.
 
     Greedy decoding takes the single likeliest alignment. Where an "i" held over three steps
     ends on a step that is "l" at 0.44 and "i" at 0.43, it reads "ill" for the "il" of "will",
@@ -144,7 +145,7 @@ def ctc_decode(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[
         likely = lp >= np.log(LIKELY)
         likely[np.arange(n), path] = True
         letters = likely[:, :blank].sum(-1)
-        unsure = np.nonzero(letters > 1)[0]  # two letters likely
+        unsure = np.nonzero((letters > 1) | _split_repeats(path, likely, blank))[0]
         if len(unsure):
             quiet = np.nonzero(letters == 0)[0]  # only the blank is likely
             for i in np.unique(np.searchsorted(quiet, unsure)):  # the stretches that hold unsure steps
@@ -153,6 +154,19 @@ def ctc_decode(log_probs: np.ndarray, steps: np.ndarray, alphabet: str) -> list[
                 path[a:b] = _beam(np.exp(lp[a:b]), likely[a:b], blank)
         out.append(_reading(path, np.exp(lp[np.arange(n), path]), alphabet))
     return out
+
+
+def _split_repeats(path: np.ndarray, likely: np.ndarray, blank: int) -> np.ndarray:
+    """The blank steps between two runs of one letter where that letter is likely too: greedy
+    reads the letter twice there, though the alignments that hold it on may hold more (v2 run
+    11 read "alllexport", the blank at 0.51 and "l" at 0.49 between two runs of "l")."""
+    marks = np.nonzero(path != blank)[0]
+    if not len(marks):
+        return np.zeros(len(path), bool)
+    at = np.searchsorted(marks, np.arange(len(path)))
+    before = np.where(at > 0, path[marks[np.maximum(at - 1, 0)]], -1)
+    after = np.where(at < len(marks), path[marks[np.minimum(at, len(marks) - 1)]], -1)
+    return (path == blank) & (before == after) & (before >= 0) & likely[np.arange(len(path)), np.maximum(before, 0)]
 
 
 def _beam(probs: np.ndarray, likely: np.ndarray, blank: int) -> list[int]:

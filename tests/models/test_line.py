@@ -47,16 +47,32 @@ def test_decoding_sums_alignments_where_two_letters_are_likely() -> None:
     alignments that spell "il" hold more (0.43 + 0.13), and "il" is read."""
     i, l, blank = 0, 1, 2
     steps = [{i: 1.0}, {i: 1.0}, {l: 0.44, i: 0.43, blank: 0.13}, {blank: 1.0}, {l: 1.0}, {blank: 1.0}]
-    log_probs = np.full((1, len(steps), 3), np.log(1e-6), np.float32)
-    for t, step in enumerate(steps):
-        for k, p in step.items():
-            log_probs[0, t, k] = np.log(p)
+    log_probs = _log_probs(steps, 3)
     greedy = "".join("il_"[k] for k in log_probs[0].argmax(-1))
     assert greedy == "iil_l_"  # which merges to "ill"
     (reading,) = ctc_decode(log_probs, np.array([len(steps)]), "il")
     assert reading.text == "il"
     assert [(c, a, b) for c, a, b, _ in reading.spans] == [("i", 0, 2), ("l", 4, 4)]
     assert reading.confidence == pytest.approx(1.0)
+
+
+def _log_probs(steps: list[dict[int, float]], labels: int) -> np.ndarray:
+    log_probs = np.full((1, len(steps), labels), np.log(1e-6), np.float32)
+    for t, step in enumerate(steps):
+        for k, p in step.items():
+            log_probs[0, t, k] = np.log(p)
+    return log_probs
+
+
+@pytest.mark.parametrize(("middle", "text"), [(0.49, "al"), (0.05, "all")])
+def test_a_blank_between_two_runs_of_a_letter_is_weighed_against_holding_it_on(middle: float, text: str) -> None:
+    """Run 11's "alllexport": the blank at 0.51 and "l" at 0.49 between two runs of "l". Greedy
+    reads the letter twice; the alignments that hold one "l" on hold 0.49 + 0.51 x 0.19 against
+    0.51 x 0.81. Where the letter is unlikely there, it stays two letters."""
+    a, l, blank = 0, 1, 2
+    steps = [{a: 1.0}, {blank: 1.0}, {l: 1.0}, {blank: 1 - middle, l: middle}, {l: 0.81, blank: 0.19}, {blank: 1.0}]
+    (reading,) = ctc_decode(_log_probs(steps, 3), np.array([len(steps)]), "al")
+    assert reading.text == text
 
 
 def test_a_long_unsure_stretch_is_decoded_without_underflow() -> None:
