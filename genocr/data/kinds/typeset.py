@@ -12,6 +12,7 @@ with each line's box, as a PDF reader extracts it: it matches what is drawn by c
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import replace
 
 import numpy as np
@@ -38,8 +39,10 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
             "®": r"\textregistered{}", "¶": r"\P{}", "…": r"\dots{}", "−": "-"}
 
 
-# An option's hyphens: ``-v``, ``--help``, ``[-W``.
-_OPTION_DASHES = re.compile(r"(?<![\w-])-+(?=[A-Za-z])")
+# An option: ``-v``, ``--help``, ``[-W``, ``--recursion-limit``. Groff sets all its hyphens as
+# minus signs (a manual writes ``\-\-recursion\-limit``); up to engine v9 only the leading ones
+# were, and v2 run 7 read the inner ones as em dashes ("--recursion—limit") on groff pages.
+_OPTION = re.compile(r"(?<![\w-])-+[A-Za-z][\w-]*")
 
 
 def escape(text: str, minus: str | None = None) -> str:
@@ -52,7 +55,7 @@ def escape(text: str, minus: str | None = None) -> str:
     labels it "-", what a reader copying the option needs.
     """
     if minus:
-        text = _OPTION_DASHES.sub(lambda m: "\0" * len(m.group()), text)
+        text = _OPTION.sub(lambda m: m.group().replace("-", "\0"), text)
     out = []
     for c in text:
         if c == "\0":
@@ -79,6 +82,31 @@ def _sign(minus: str | None, face: str) -> str | None:
     return "$-$" if minus and face not in TYPE1_FONTS else minus
 
 
+def option_tag(rng: np.random.Generator) -> str:
+    """The head of a manual's option entry: ``-k --keep``, ``-o file``, ``--sym-base=<n>``."""
+    n, word = corpus._drawers(rng)
+    def one() -> str:
+        long = "-".join(word() for _ in range(n(1, 3)))
+        return choice(rng, (f"-{choice(rng, string.ascii_letters + '0123456789')}", f"--{long}", f"-{long}",
+                            f"--{long}={choice(rng, (word().upper(), f'<{word()}>', word()))}", f"--{long}[={word()}]"))
+    tag = choice(rng, (" ", ", ", " | ")).join(one() for _ in range(n(1, 3)))
+    return tag + (f" {choice(rng, (word(), word().upper(), f'<{word()}>', f'[{word()}]'))}" if rng.random() < 0.3 else "")
+
+
+def _option_item(rng: np.random.Generator, minus: str | None) -> str:
+    """A manual's option entry, its tag starting the line (v2 run 7 read a leading "-" as "~"
+    there, where the data had put paths like ``~/``): the tag in bold or not, the description
+    after it on the same line or indented below it, as groff and LaTeX manuals set them."""
+    tag = escape(option_tag(rng), minus)
+    if rng.random() < 0.5:
+        tag = rf"\textbf{{{tag}}}"
+    text = escape(corpus.paragraph(rng, "en", int(rng.integers(30, 300))), minus)
+    indent = f"{rng.uniform(0, 4):.1f}em"
+    if rng.random() < 0.5:
+        return rf"{{\leftskip={indent}\noindent {tag} {text}\par}}"
+    return rf"{{\leftskip={indent}\noindent {tag}\par\advance\leftskip by {rng.uniform(1.5, 4):.1f}em\noindent {text}\par}}"
+
+
 def _block(rng: np.random.Generator, face: str) -> str:
     """A few pieces of a manual or report in ``face``, each its own paragraph."""
     pieces = []
@@ -92,6 +120,8 @@ def _block(rng: np.random.Generator, face: str) -> str:
             code = choice(rng, CODE_FONTS)
             pieces.append(rf"{{{_family(code)}\noindent {escape(corpus.code_line(rng), _sign(minus, code))}\par}}")
         elif r < 0.3:
+            pieces.append(_option_item(rng, minus))
+        elif r < 0.4:
             text = corpus.paragraph(rng, "en", int(rng.integers(40, 200)))
             pieces.append(rf"\noindent\textbullet\ {escape(text, minus)}\par")
         else:
