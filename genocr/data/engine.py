@@ -27,7 +27,7 @@ from .sample import KINDS, MakeFn, Sample
 from .shards import ShardWriter, encode
 
 # Bump when a change to the generators alters the samples a (kind, seed, index) gives.
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "11"
 CHUNK = 8  # samples per task sent to a worker process
 LIBRARIES = ("numpy", "pillow", "opencv-python-headless", "faker", "fonttools")
 

@@ -177,7 +177,8 @@ def test_text_layer_spells_ligatures_dashes_quotes_and_breaks_at_line_end_hyphen
 @pytest.mark.parametrize(("family", "sign"), [("cmr", r"\textminus{}"), ("phv", "$-$"), ("ptm", r"\textminus{}")])
 def test_typeset_options_keep_their_hyphens_or_become_minus_signs(family, sign):
     """Either minus sign reads back as U+2212 in every face (TeX's own set the math one: their
-    text minus would read back as TS1's slot, "=")."""
+    text minus would read back as TS1's slot, "="): an option's hyphens, or with ``every`` a
+    word's too, as DocBook's manuals set them."""
     from genocr.data import latex
     from genocr.data.kinds import typeset
 
@@ -186,10 +187,28 @@ def test_typeset_options_keep_their_hyphens_or_become_minus_signs(family, sign):
     if not latex.available():
         pytest.skip("pdflatex is not installed")
     text = "run --check-prefix or [-v] ---x, a well-known -- rare case: 3 × 4"
-    bodies = [rf"\parbox{{300pt}}{{\fontfamily{{{family}}}\selectfont {typeset.escape(text, minus)}}}" for minus in (None, sign)]
-    (_, plain), (_, minus) = latex.render(bodies, [2.0, 2.0], typeset.PREAMBLE, text=True)
+    bodies = [rf"\parbox{{420pt}}{{\fontfamily{{{family}}}\selectfont {typeset.escape(text, minus, every)}}}"
+              for minus, every in ((None, True), (sign, False), (sign, True))]
+    (_, plain), (_, options), (_, every) = latex.render(bodies, [2.0] * 3, typeset.PREAMBLE, text=True)
     assert [ln.text for ln in plain] == [text]  # two hyphens, not TeX's en dash
-    assert [ln.text for ln in minus] == [text.replace("--c", "\u2212\u2212c").replace("-v", "\u2212v").replace("---x", "\u2212" * 3 + "x")]
+    assert [ln.text for ln in options] == [text.replace("--check-prefix", "\u2212\u2212check\u2212prefix").replace("-v", "\u2212v").replace("---x", "\u2212" * 3 + "x")]
+    assert [ln.text for ln in every] == [text.replace("-", "\u2212")]
+
+
+@pytest.mark.parametrize("minus", [None, r"\textminus{}"])
+def test_typeset_option_entries_start_a_line_with_their_tag(minus):
+    """An option entry's tag starts its line, in hyphens or (all of them) in minus signs."""
+    from genocr.data import latex
+    from genocr.data.kinds import typeset
+
+    if not latex.available():
+        pytest.skip("pdflatex is not installed")
+    tags = [typeset.option_tag(np.random.default_rng(seed)) for seed in range(6)]
+    bodies = [rf"\parbox{{300pt}}{{\fontfamily{{ptm}}\selectfont {typeset._option_item(np.random.default_rng(seed), minus)}}}"
+              for seed in range(6)]
+    for tag, (_, lines) in zip(tags, latex.render(bodies, [2.0] * 6, typeset.PREAMBLE, text=True)):
+        first = lines[0].text.split(" ")[0]
+        assert first == tag.split(" ")[0].replace("-", "\u2212" if minus else "-")
 
 
 @pytest.mark.parametrize("family", ["cmr", "ptm", "cmtt"])

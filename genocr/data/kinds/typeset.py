@@ -12,6 +12,7 @@ with each line's box, as a PDF reader extracts it: it matches what is drawn by c
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import replace
 
 import numpy as np
@@ -38,21 +39,27 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
             "®": r"\textregistered{}", "¶": r"\P{}", "…": r"\dots{}", "−": "-"}
 
 
-# An option's hyphens: ``-v``, ``--help``, ``[-W``.
-_OPTION_DASHES = re.compile(r"(?<![\w-])-+(?=[A-Za-z])")
+# An option: ``-v``, ``--help``, ``[-W``, ``--recursion-limit``. Groff sets all its hyphens as
+# minus signs (a manual writes ``\-\-recursion\-limit``); up to engine v9 only the leading ones
+# were, and v2 run 7 read the inner ones as em dashes ("--recursion—limit") on groff pages.
+_OPTION = re.compile(r"(?<![\w-])-+[A-Za-z][\w-]*")
+# Every hyphen: manuals made from DocBook or AsciiDoc (git's, perf's) escape them all, words'
+# too (``remote\-tracking``); up to engine v10 only options' were, and runs 7 and 11 read a
+# word's hyphen set so as an em dash ("remote—tracking", "system—wide") on the second dev set.
+_HYPHEN = re.compile(r"-+")
 
 
-def escape(text: str, minus: str | None = None) -> str:
+def escape(text: str, minus: str | None = None, every: bool = False) -> str:
     """``text`` as LaTeX source that typesets it literally (characters T1 lacks are dropped).
 
     Two hyphens stay two (``-{}-``): TeX's ligature drew an en dash where an option such as
     ``--help`` has hyphens, and the reader learnt to read them so. With ``minus`` (``$-$``, the
     math minus, or ``\\textminus{}``, the text face's own) an option's hyphens are minus signs,
     as groff sets a manual page's ``\\-``; the text layer says U+2212 and :func:`make_batch`
-    labels it "-", what a reader copying the option needs.
+    labels it "-", what a reader copying the option needs. With ``every``, all hyphens are.
     """
     if minus:
-        text = _OPTION_DASHES.sub(lambda m: "\0" * len(m.group()), text)
+        text = (_HYPHEN if every else _OPTION).sub(lambda m: m.group().replace("-", "\0"), text)
     out = []
     for c in text:
         if c == "\0":
@@ -68,6 +75,8 @@ MINUS_OPTIONS = 0.4  # share of blocks whose options are set with minus signs, g
 # Run 3 learnt the math minus only, longer than a Times minus (which groff sets, as long as an
 # en dash there): it read groff's options as en dashes ("–s") on the second dev set.
 MINUS_SIGNS = ("$-$", r"\textminus{}")
+EVERY_HYPHEN = 0.5  # share of those blocks that set every hyphen so, DocBook's way
+COMPOUND = 0.08  # share of word spaces joined by a hyphen there, as such manuals' text is
 
 
 def _family(name: str) -> str:
@@ -79,10 +88,47 @@ def _sign(minus: str | None, face: str) -> str | None:
     return "$-$" if minus and face not in TYPE1_FONTS else minus
 
 
+def option_tag(rng: np.random.Generator) -> str:
+    """The head of a manual's option entry: ``-k --keep``, ``-o file``, ``--sym-base=<n>``."""
+    n, word = corpus._drawers(rng)
+    def one() -> str:
+        long = "-".join(word() for _ in range(n(1, 3)))
+        return choice(rng, (f"-{choice(rng, string.ascii_letters + '0123456789')}", f"--{long}", f"-{long}",
+                            f"--{long}={choice(rng, (word().upper(), f'<{word()}>', word()))}", f"--{long}[={word()}]"))
+    tag = choice(rng, (" ", ", ", " | ")).join(one() for _ in range(n(1, 3)))
+    return tag + (f" {choice(rng, (word(), word().upper(), f'<{word()}>', f'[{word()}]'))}" if rng.random() < 0.3 else "")
+
+
+def _compounds(rng: np.random.Generator, text: str) -> str:
+    """``text`` with some neighbouring words joined into compounds ("per-user", "right-align")."""
+    return re.sub(r"(?<=[a-z]) (?=[a-z])", lambda _: "-" if rng.random() < COMPOUND else " ", text)
+
+
+def _option_item(rng: np.random.Generator, minus: str | None, every: bool = False) -> str:
+    """A manual's option entry, its tag starting the line (v2 run 7 read a leading "-" as "~"
+    there, where the data had put paths like ``~/``): the tag in bold or not, the description
+    after it on the same line or indented below it, as groff and LaTeX manuals set them."""
+    tag = escape(option_tag(rng), minus, every)
+    if rng.random() < 0.5:
+        tag = rf"\textbf{{{tag}}}"
+    text = _prose(rng, 30, 300, minus, every)
+    indent = f"{rng.uniform(0, 4):.1f}em"
+    if rng.random() < 0.5:
+        return rf"{{\leftskip={indent}\noindent {tag} {text}\par}}"
+    return rf"{{\leftskip={indent}\noindent {tag}\par\advance\leftskip by {rng.uniform(1.5, 4):.1f}em\noindent {text}\par}}"
+
+
+def _prose(rng: np.random.Generator, low: int, high: int, minus: str | None, every: bool) -> str:
+    """A paragraph of ``low`` to ``high`` characters, escaped; compounds where ``every`` hyphen is a minus."""
+    text = corpus.paragraph(rng, "en", int(rng.integers(low, high)))
+    return escape(_compounds(rng, text) if every else text, minus, every)
+
+
 def _block(rng: np.random.Generator, face: str) -> str:
     """A few pieces of a manual or report in ``face``, each its own paragraph."""
     pieces = []
     minus = _sign(choice(rng, MINUS_SIGNS), face) if rng.random() < MINUS_OPTIONS else None
+    every = minus is not None and rng.random() < EVERY_HYPHEN
     if rng.random() < 0.4:
         size = choice(rng, (r"\large", r"\Large", r"\normalsize"))
         pieces.append(rf"{{{size}\bfseries {escape(corpus.heading(rng, 'en'))}\par}}\smallskip")
@@ -90,12 +136,13 @@ def _block(rng: np.random.Generator, face: str) -> str:
         r = rng.random()
         if r < 0.2:
             code = choice(rng, CODE_FONTS)
-            pieces.append(rf"{{{_family(code)}\noindent {escape(corpus.code_line(rng), _sign(minus, code))}\par}}")
+            pieces.append(rf"{{{_family(code)}\noindent {escape(corpus.code_line(rng), _sign(minus, code), every)}\par}}")
         elif r < 0.3:
-            text = corpus.paragraph(rng, "en", int(rng.integers(40, 200)))
-            pieces.append(rf"\noindent\textbullet\ {escape(text, minus)}\par")
+            pieces.append(_option_item(rng, minus, every))
+        elif r < 0.4:
+            pieces.append(rf"\noindent\textbullet\ {_prose(rng, 40, 200, minus, every)}\par")
         else:
-            text = escape(corpus.paragraph(rng, "en", int(rng.integers(80, 700))), minus)
+            text = _prose(rng, 80, 700, minus, every)
             if rng.random() < 0.2:  # a word or two in italics or bold, as prose sets terms
                 words = text.split(" ")
                 i = int(rng.integers(len(words)))
