@@ -157,6 +157,16 @@ def load_line_net(folder: str | Path) -> LineNet:
     return net
 
 
+def average_weights(nets: list[LineNet]) -> dict[str, torch.Tensor]:
+    """The mean of readers' weights, for checkpoints of one run's trajectory: the mean of run 11
+    and run 12 kept run 11's gain on the first dev set and most of run 12's on the second."""
+    if any(n.config != nets[0].config for n in nets):
+        raise ModelError("only readers of one architecture and alphabet can be averaged")
+    states = [n.state_dict() for n in nets]
+    return {k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) if v.is_floating_point() else v
+            for k, v in states[0].items()}
+
+
 def export_onnx(net: LineNet, folder: Path, calibration: list[np.ndarray] | None = None) -> Path:
     """Write ``model.onnx`` beside the weights: the same function for ONNX Runtime, with any
     batch size and view width (a multiple of 8 px), so a reader needs no torch.

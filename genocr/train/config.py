@@ -92,6 +92,9 @@ class LineTrainConfig(NetConfig):
     eval_samples: int = 256
     eval_kinds: dict[str, float] = field(default_factory=lambda: {"slice": 0.5, "page": 0.5})
     eval_langs: list[str] | None = field(default_factory=lambda: ["en"])
+    # model folders (earlier ends of this run's trajectory, such as its init) whose weights the
+    # export averages with the last checkpoint's: checkpoint averaging
+    average_with: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +130,8 @@ def load_config(path: str | Path) -> TrainConfig | LineTrainConfig | FormatTrain
         stages = [Stage(**s) for s in data.pop("stage", [])]
         if data.get("init"):  # a checkpoint in a run folder: "~/.cache/genocr/runs/NAME/last"
             data["init"] = str(Path(data["init"]).expanduser())
+        if data.get("average_with"):
+            data["average_with"] = [str(Path(p).expanduser()) for p in data["average_with"]]
         config = CONFIGS[family](**data, stages=stages)
     except TypeError as exc:
         raise OptionError(f"{path}: {exc}") from None
@@ -166,6 +171,9 @@ def _validate(c: TrainConfig | LineTrainConfig | FormatTrainConfig, where: str) 
             raise OptionError(f"{where}: repeat must be at least 1")
         if not 0 <= c.width_jitter < 1:
             raise OptionError(f"{where}: width_jitter must be in [0, 1)")
+        for folder in c.average_with:
+            if not (Path(folder) / "config.json").is_file():
+                raise OptionError(f"{where}: average_with '{folder}' is not a model folder (no config.json)")
         return
     _validate_small(c, where)
 

@@ -136,14 +136,17 @@ class LineTrainer(StagedTrainer):
 
 
 def export_run(config: LineTrainConfig, folder: Path) -> Path:
-    """The run's last checkpoint as a model folder a reader loads: config, weights, ONNX graph."""
+    """The run's last checkpoint (averaged with ``average_with``'s models) as a model folder a
+    reader loads: config, weights, ONNX graph."""
     from genocr.errors import ModelError
-    from genocr.models.line_net import export_onnx
+    from genocr.models.line_net import average_weights, export_onnx
 
     last = recover_checkpoint(Path(config.run_dir).expanduser())
     if not (last / "config.json").is_file():
         raise ModelError(f"{last}: no checkpoint to export (train first)")
     net = load_line_net(last)
+    if config.average_with:
+        net.load_state_dict(average_weights([net, *map(load_line_net, config.average_with)]))
     save_line_model(net, folder)
     # calibrated on synthetic lines of another seed than the evaluation's (typeset and page lines)
     pairs = held_out_pairs({"typeset": 0.5, "page": 0.5}, 128, seed=2_000_003, langs=["en"])

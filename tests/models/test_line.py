@@ -193,3 +193,21 @@ def test_an_int8_graph_reads_with_the_same_shapes(tmp_path: Path) -> None:
     model = GenocrLine.from_pretrained(str(tmp_path / "m"), "m")
     log_probs, steps = model.run(*batch_arrays(calibration[:3]))
     assert model.backend == "onnxruntime" and log_probs.shape == (3, 80 // 8 * 2, 5) and steps.tolist() == [16, 18, 20]
+
+
+def test_averaged_weights_are_the_mean_and_need_one_architecture() -> None:
+    from dataclasses import replace
+
+    from genocr.models.line_net import average_weights
+
+    a, b = tiny(), tiny()
+    with torch.no_grad():
+        for p in b.parameters():
+            p.add_(torch.randn_like(p))
+    mean = average_weights([a, b])
+    name = next(k for k, v in a.state_dict().items() if v.is_floating_point() and v.numel() > 1)
+    assert torch.allclose(mean[name], (a.state_dict()[name] + b.state_dict()[name]) / 2)
+    assert not torch.equal(mean[name], a.state_dict()[name])
+    other = LineNet(replace(a.config, alphabet=a.config.alphabet + "z"))
+    with pytest.raises(ModelError, match="one architecture"):
+        average_weights([a, other])

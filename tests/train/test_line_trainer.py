@@ -130,3 +130,8 @@ def test_a_second_run_on_a_held_folder_stops_with_one_line_and_touches_nothing(t
         holder.wait()
     LineTrainer(load_config(write(tmp_path, 1, "bf16 = false"))).train()  # free once the holder is gone
     assert (run / "last" / "trainer.pt").is_file()
+
+
+def test_average_with_must_name_model_folders(tmp_path: Path) -> None:
+    with pytest.raises(OptionError, match="average_with .* not a model folder"):
+        load_config(write(tmp_path, 1, f'average_with = ["{tmp_path / "nothing"}"]'))
