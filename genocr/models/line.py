@@ -166,7 +166,8 @@ def _split_repeats(path: np.ndarray, likely: np.ndarray, blank: int) -> np.ndarr
     at = np.searchsorted(marks, np.arange(len(path)))
     before = np.where(at > 0, path[marks[np.maximum(at - 1, 0)]], -1)
     after = np.where(at < len(marks), path[marks[np.minimum(at, len(marks) - 1)]], -1)
-    return (path == blank) & (before == after) & (before >= 0) & likely[np.arange(len(path)), np.maximum(before, 0)]
+    # with a mark somewhere, steps before the first or after the last see -1 on one side only
+    return (path == blank) & (before == after) & likely[np.arange(len(path)), np.maximum(before, 0)]
 
 
 def _beam(probs: np.ndarray, likely: np.ndarray, blank: int) -> list[int]:

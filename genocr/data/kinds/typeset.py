@@ -43,10 +43,6 @@ SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
 # minus signs (a manual writes ``\-\-recursion\-limit``); up to engine v9 only the leading ones
 # were, and v2 run 7 read the inner ones as em dashes ("--recursion—limit") on groff pages.
 _OPTION = re.compile(r"(?<![\w-])-+[A-Za-z][\w-]*")
-# Every hyphen: manuals made from DocBook or AsciiDoc (git's, perf's) escape them all, words'
-# too (``remote\-tracking``); up to engine v10 only options' were, and runs 7 and 11 read a
-# word's hyphen set so as an em dash ("remote—tracking", "system—wide") on the second dev set.
-_HYPHEN = re.compile(r"-+")
 
 
 def escape(text: str, minus: str | None = None, every: bool = False) -> str:
@@ -56,10 +52,13 @@ def escape(text: str, minus: str | None = None, every: bool = False) -> str:
     ``--help`` has hyphens, and the reader learnt to read them so. With ``minus`` (``$-$``, the
     math minus, or ``\\textminus{}``, the text face's own) an option's hyphens are minus signs,
     as groff sets a manual page's ``\\-``; the text layer says U+2212 and :func:`make_batch`
-    labels it "-", what a reader copying the option needs. With ``every``, all hyphens are.
+    labels it "-", what a reader copying the option needs. With ``every``, all hyphens are:
+    manuals made from DocBook or AsciiDoc (git's, perf's) escape words' too (``remote\\-tracking``);
+    up to engine v10 only options' were, and runs 7 and 11 read a word's hyphen set so as an em
+    dash ("remote—tracking", "system—wide") on the second dev set.
     """
     if minus:
-        text = (_HYPHEN if every else _OPTION).sub(lambda m: m.group().replace("-", "\0"), text)
+        text = text.replace("-", "\0") if every else _OPTION.sub(lambda m: m.group().replace("-", "\0"), text)
     out = []
     for c in text:
         if c == "\0":
